@@ -1,0 +1,63 @@
+/* The end of a connection: what was still pending is decided, and how it
+ * ended is recorded. */
+#include "analyzer/obs_int.h"
+
+static void tr__finish_pending(struct tr_obs *o, struct tr_conn *c)
+{
+    const int64_t none[4] = {0};
+    if (c->flags & TR_CONN_SYN_PENDING) {
+        c->flags &= (uint16_t)~TR_CONN_SYN_PENDING;
+        tr__find_at(o, c, TR_RULE_HS_SYNACK_WITHOUT_SYN, 1, c->ep[1].first_syn_frame,
+                    c->ep[1].first_syn_ts, none);
+    }
+    for (uint8_t d = 0; d < 2; d++) {
+        struct tr_ep *e = &c->ep[d];
+        if (!tr_ep_has(e, TR_EP_UNSEEN_PENDING))
+            continue;
+        e->flags &= ~(uint32_t)TR_EP_UNSEEN_PENDING;
+        const int64_t args[4] = {tr__rel(e, e->unseen_from), tr__rel(e, e->unseen_ack),
+                                 (uint32_t)(e->unseen_ack - e->unseen_from), 0};
+        tr__find_at(o, c, TR_RULE_ACK_UNSEEN_CAPTURE, (uint8_t)!d, e->unseen_frame, e->unseen_ts,
+                    args);
+    }
+}
+
+static void tr__finish_midstream(struct tr_obs *o, struct tr_conn *c)
+{
+    if (!(c->flags & TR_CONN_MIDSTREAM))
+        return;
+    /* arg 0: 0 = neither SYN seen */
+    const int64_t args[4] = {0};
+    tr__find_at(o, c, TR_RULE_CAP_NO_HANDSHAKE, TR_DIR_NONE, c->first_frame, c->first_ts, args);
+}
+
+static enum tr_end tr__end_of(const struct tr_conn *c)
+{
+    bool fin0 = tr_tcb_has(&c->ep[0].tcb, TR_TCB_FIN_SENT);
+    bool fin1 = tr_tcb_has(&c->ep[1].tcb, TR_TCB_FIN_SENT);
+    if (fin0 && fin1)
+        return TR_END_FIN;
+    if (fin0 || fin1)
+        return TR_END_HALF;
+    if (c->roles == TR_ROLES_KNOWN && !tr_ep_has(&c->ep[1], TR_EP_SENT_ANY))
+        return TR_END_NO_ANSWER;
+    return TR_END_OPEN;
+}
+
+void tr__finish_conn(struct tr_obs *o, struct tr_conn *c)
+{
+    tr__finish_pending(o, c);
+    tr__finish_midstream(o, c);
+    if (c->end == TR_END_OPEN)
+        c->end = (uint8_t)tr__end_of(c);
+    for (uint8_t d = 0; d < 2; d++) {
+        struct tr_txring *r = tr__ring(o, &c->ep[d]);
+        if (r) {
+            r->count = 0;
+            r->ngaps = 0;
+            tr__ring_release_if_idle(o, &c->ep[d]);
+        }
+    }
+    if (o->cfg.hooks.conn_close)
+        o->cfg.hooks.conn_close(o->cfg.hooks.ctx, c);
+}

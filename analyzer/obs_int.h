@@ -1,0 +1,100 @@
+/*
+ * Internal to the observer and its checks (analyzer/obs_*.c). Not included
+ * by anything outside analyzer/.
+ */
+#ifndef TCPREF_ANALYZER_OBS_INT_H
+#define TCPREF_ANALYZER_OBS_INT_H
+
+#include "analyzer/flowtab.h"
+#include "analyzer/observer.h"
+
+#define TR_CHUNK_SHIFT 10
+#define TR_CHUNK (1u << TR_CHUNK_SHIFT)
+
+/* Stable-address storage: chunks of TR_CHUNK elements. */
+struct tr__chunks {
+    void **chunk;
+    uint32_t nchunks, cap_chunks, count;
+    size_t elem;
+};
+
+struct tr_obs {
+    struct tr_obs_config cfg;
+    struct tr_profile prof;
+    uint32_t file;
+    struct tr_flowtab tab;
+    struct tr__chunks conns;     /* struct tr_conn */
+    struct tr__chunks rings;     /* struct tr_txring */
+    uint32_t ring_free;          /* free list head, TR_NIL when empty */
+    struct tr__chunks findings;  /* struct tr_finding */
+    struct tr_input_stats in;
+};
+
+/* What every check gets: the segment, its connection, and the endpoints
+ * that sent (snd) and receive (rcv) it. Rules are written once over this
+ * pair, never per direction. */
+struct tr_x {
+    struct tr_obs *o;
+    struct tr_conn *c;
+    const struct tr_seg *s;
+    struct tr_ep *snd, *rcv;
+    uint8_t dir;            /* index of snd */
+    uint32_t seqlen;        /* tr_seg_seqlen(s) */
+    bool retx;              /* the segment re-sends sequence space already seen */
+    bool ooo;               /* it fills a hole: sent earlier, captured late */
+    bool probe;             /* keep-alive or zero-window probe */
+    bool new_fin;           /* the sender's first FIN */
+    bool opts_known;        /* the options were captured and well-formed enough to use */
+};
+
+void *tr__chunks_at(const struct tr__chunks *ch, uint32_t i);
+/* Appends a zeroed element; returns its index or TR_NIL when out of memory. */
+uint32_t tr__chunks_push(struct tr__chunks *ch);
+void tr__chunks_free(struct tr__chunks *ch);
+
+/* ---- findings and transitions (obs_event.c) ---- */
+/* Emits a finding at the current segment; args are rule-specific. */
+void tr__find(struct tr_x *x, enum tr_rule r, int64_t a0, int64_t a1, int64_t a2, int64_t a3);
+/* Emits a finding at an explicit frame (for decisions taken later). */
+void tr__find_at(struct tr_obs *o, struct tr_conn *c, enum tr_rule r, uint8_t dir, uint64_t frame,
+                 int64_t ts, const int64_t args[4]);
+/* Feeds `ev` to the endpoint's TCB; records the transition when it changes
+ * the state. `frame`/`ts` name the segment that caused it. */
+bool tr__transition(struct tr_obs *o, struct tr_conn *c, uint8_t ep, enum tr_event ev,
+                    uint64_t frame, int64_t ts);
+/* Sets an endpoint's starting state (before the capture, or assumed). */
+void tr__initial_state(struct tr_conn *c, uint8_t ep, enum tr_state st, bool assumed,
+                       uint64_t frame, int64_t ts);
+
+/* ---- the tx ring pool (txring.c) ---- */
+struct tr_txring *tr__ring(struct tr_obs *o, struct tr_ep *e);          /* NULL if none */
+struct tr_txring *tr__ring_get(struct tr_obs *o, struct tr_ep *e);      /* allocates */
+void tr__ring_release_if_idle(struct tr_obs *o, struct tr_ep *e);
+void tr__ring_push(struct tr_txring *r, const struct tr_txseg *t);
+void tr__ring_ack(struct tr_txring *r, uint32_t ack);                   /* drops acked */
+void tr__ring_add_gap(struct tr_txring *r, uint32_t lo, uint32_t hi, int64_t ts,
+                      const struct tr_seg *s);
+void tr__ring_ts_note(struct tr_txring *r, uint32_t tsval, int64_t ts);
+bool tr__ring_ts_lookup(const struct tr_txring *r, uint32_t tsval, int64_t *ts);
+
+/* ---- the checks, in the order the observer runs them ---- */
+void tr__check_flags_options(struct tr_x *x);   /* obs_options.c */
+void tr__syn(struct tr_x *x);                   /* obs_handshake.c: SYN, SYN-ACK */
+void tr__third_ack(struct tr_x *x);             /* obs_handshake.c */
+void tr__rst(struct tr_x *x);                   /* obs_rst.c */
+void tr__check_after_rst(struct tr_x *x);       /* obs_rst.c */
+void tr__send(struct tr_x *x);                  /* obs_send.c */
+void tr__receive_ack(struct tr_x *x);           /* obs_ack.c */
+void tr__receive_fin(struct tr_x *x);           /* obs_ack.c */
+void tr__sender_statement(struct tr_x *x);      /* obs_ack.c */
+void tr__resolve_pending(struct tr_x *x);       /* obs_handshake.c */
+void tr__finish_conn(struct tr_obs *o, struct tr_conn *c);
+
+/* ---- helpers ---- */
+/* The window an endpoint advertises in s, in bytes; false when its scale is
+ * unknown (mid-stream pickup, a SYN missing). */
+bool tr__adv_window(const struct tr_ep *e, const struct tr_seg *s, uint32_t *bytes);
+/* A sequence number relative to the endpoint's ISN (raw when unknown). */
+int64_t tr__rel(const struct tr_ep *e, uint32_t seq);
+
+#endif

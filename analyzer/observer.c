@@ -1,0 +1,400 @@
+/*
+ * The observer core: connection lookup and life cycle, input counters, and
+ * the order in which each segment goes through the checks. The checks live
+ * in obs_*.c, each over the (sender, receiver) pair of struct tr_x.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "analyzer/obs_int.h"
+#include "stack/error.h"
+#include "stack/seq.h"
+
+int tr_obs_new(struct tr_obs **out, const struct tr_obs_config *cfg, uint32_t file_index)
+{
+    struct tr_obs *o = calloc(1, sizeof *o);
+    if (!o)
+        return TR_ENOMEM;
+    o->cfg = *cfg;
+    o->prof = *cfg->profile;
+    o->file = file_index;
+    if (!o->cfg.max_findings)
+        o->cfg.max_findings = 256;
+    if (!o->cfg.max_per_rule)
+        o->cfg.max_per_rule = 16;
+    o->conns.elem = sizeof(struct tr_conn);
+    o->rings.elem = sizeof(struct tr_txring);
+    o->findings.elem = sizeof(struct tr_finding);
+    o->ring_free = TR_NIL;
+    if (tr_flowtab_init(&o->tab, 1024) < 0) {
+        free(o);
+        return TR_ENOMEM;
+    }
+    *out = o;
+    return TR_OK;
+}
+
+void tr_obs_free(struct tr_obs *o)
+{
+    if (!o)
+        return;
+    tr_flowtab_free(&o->tab);
+    tr__chunks_free(&o->conns);
+    tr__chunks_free(&o->rings);
+    tr__chunks_free(&o->findings);
+    free(o);
+}
+
+/* ---- helpers shared by the checks ---- */
+
+bool tr__adv_window(const struct tr_ep *e, const struct tr_seg *s, uint32_t *bytes)
+{
+    if (s->flags & TR_SYN) {
+        *bytes = s->win; /* RFC 7323 §2.2: never scaled on a SYN */
+        return true;
+    }
+    if (!tr_ep_has(e, TR_EP_SCALE_KNOWN))
+        return false;
+    *bytes = tr_tcb_has(&e->tcb, TR_TCB_WS_OK) ? (uint32_t)s->win << e->tcb.rcv_wscale : s->win;
+    return true;
+}
+
+int64_t tr__rel(const struct tr_ep *e, uint32_t seq)
+{
+    return (int64_t)(uint32_t)(seq - e->tcb.iss);
+}
+
+/* ---- connection life cycle ---- */
+
+static bool tr__key_match(const struct tr_conn *c, const struct tr_seg *s, bool vlan, uint8_t *dir)
+{
+    if (c->ipver != s->ipver || (vlan && c->vlan != s->vlan))
+        return false;
+    size_t n = s->ipver == 6 ? 16 : 4;
+    for (uint8_t d = 0; d < 2; d++) {
+        if (c->port[d] == s->sport && c->port[!d] == s->dport && !memcmp(c->addr[d], s->src, n) &&
+            !memcmp(c->addr[!d], s->dst, n)) {
+            *dir = d;
+            return true;
+        }
+    }
+    return false;
+}
+
+static struct tr_conn *tr__lookup(struct tr_obs *o, const struct tr_seg *s, uint32_t h,
+                                  uint8_t *dir)
+{
+    uint32_t pos = 0, idx;
+    while ((idx = tr_flowtab_next(&o->tab, h, &pos)) != UINT32_MAX) {
+        struct tr_conn *c = tr__chunks_at(&o->conns, idx);
+        if (tr__key_match(c, s, o->cfg.vlan_in_key, dir))
+            return c;
+    }
+    return NULL;
+}
+
+static bool tr__conn_ended(const struct tr_conn *c)
+{
+    if (c->end == TR_END_RST || c->end == TR_END_REFUSED)
+        return true;
+    for (int d = 0; d < 2; d++) {
+        uint8_t st = c->ep[d].tcb.state;
+        if (st != TR_CLOSED && st != TR_TIME_WAIT && st != TR_LISTEN)
+            return false;
+    }
+    return true;
+}
+
+/* A SYN (without ACK) that starts a new connection on the same ports:
+ * after the previous one ended, or with a new ISN once the previous one had
+ * completed its handshake or was picked up mid-stream. */
+static bool tr__starts_new(const struct tr_conn *c, const struct tr_seg *s, uint8_t dir)
+{
+    if ((s->flags & (TR_SYN | TR_ACK)) != TR_SYN)
+        return false;
+    const struct tr_ep *e = &c->ep[dir];
+    bool known = tr_ep_has(e, TR_EP_SYN_SEEN) || tr_ep_has(e, TR_EP_ISS_INFERRED);
+    bool same_isn = known && s->seq == e->tcb.iss;
+    if (tr__conn_ended(c))
+        return !same_isn || c->end == TR_END_RST;
+    if (same_isn)
+        return false;
+    if (c->flags & TR_CONN_MIDSTREAM)
+        return true;
+    /* The other side's SYN during our handshake: simultaneous open. */
+    if (!tr_ep_has(e, TR_EP_SYN_SEEN))
+        return tr_ep_has(&c->ep[!dir], TR_EP_ACK_SEEN) || (c->flags & TR_CONN_HS_DONE);
+    return (c->flags & TR_CONN_HS_DONE) != 0;
+}
+
+static void tr__retire(struct tr_obs *o, struct tr_conn *c, uint32_t idx)
+{
+    tr_flowtab_remove(&o->tab, c->hash, idx);
+    c->flags |= TR_CONN_RETIRED;
+    tr__finish_conn(o, c);
+    if (c->end == TR_END_OPEN || c->end == TR_END_HALF)
+        c->end = TR_END_SUPERSEDED;
+}
+
+static void tr__init_endpoints(struct tr_obs *o, struct tr_conn *c)
+{
+    for (int d = 0; d < 2; d++) {
+        tr_tcb_init(&c->ep[d].tcb, &o->prof.rto);
+        c->ep[d].ring = TR_NIL;
+    }
+    c->f_head = c->f_tail = TR_NIL;
+}
+
+/* Orientation of a new connection: endpoint 0 is the client when the
+ * segment shows the handshake, else the sender of the first segment. */
+static void tr__orient(struct tr_conn *c, const struct tr_seg *s, uint8_t *dir)
+{
+    bool synack = (s->flags & (TR_SYN | TR_ACK)) == (TR_SYN | TR_ACK);
+    *dir = synack ? 1 : 0;
+    size_t n = s->ipver == 6 ? 16 : 4;
+    memcpy(c->addr[*dir], s->src, n);
+    memcpy(c->addr[!*dir], s->dst, n);
+    c->port[*dir] = s->sport;
+    c->port[!*dir] = s->dport;
+    c->roles = (s->flags & TR_SYN) ? TR_ROLES_KNOWN : TR_ROLES_UNKNOWN;
+}
+
+static void tr__initial_states(struct tr_conn *c, const struct tr_seg *s)
+{
+    if (!(s->flags & TR_SYN)) {
+        c->flags |= TR_CONN_MIDSTREAM;
+        tr__initial_state(c, 0, TR_ESTABLISHED, true, 0, c->first_ts);
+        tr__initial_state(c, 1, TR_ESTABLISHED, true, 0, c->first_ts);
+        return;
+    }
+    if (s->flags & TR_ACK) {
+        c->flags |= TR_CONN_SYNACK_NOSYN | TR_CONN_SYN_PENDING;
+        tr__initial_state(c, 0, TR_SYN_SENT, true, 0, c->first_ts);
+    } else {
+        tr__initial_state(c, 0, TR_CLOSED, false, 0, c->first_ts);
+    }
+    tr__initial_state(c, 1, TR_LISTEN, true, 0, c->first_ts);
+}
+
+static struct tr_conn *tr__create(struct tr_obs *o, const struct tr_seg *s, uint32_t h,
+                                  uint8_t *dir, bool reused)
+{
+    if (o->cfg.max_conns && o->conns.count >= o->cfg.max_conns) {
+        o->in.conns_dropped++;
+        return NULL;
+    }
+    uint32_t idx = tr__chunks_push(&o->conns);
+    if (idx == TR_NIL || tr_flowtab_insert(&o->tab, h, idx) < 0) {
+        if (idx != TR_NIL)
+            o->conns.count--;
+        o->in.conns_dropped++;
+        return NULL;
+    }
+    struct tr_conn *c = tr__chunks_at(&o->conns, idx);
+    c->id = idx;
+    c->file = o->file;
+    c->hash = h;
+    c->ipver = s->ipver;
+    c->vlan = s->vlan;
+    c->first_frame = s->frame;
+    c->first_ts = s->ts_ns;
+    tr__init_endpoints(o, c);
+    tr__orient(c, s, dir);
+    tr__initial_states(c, s);
+    if (reused)
+        c->flags |= TR_CONN_REUSED;
+    if (o->cfg.hooks.conn_open)
+        o->cfg.hooks.conn_open(o->cfg.hooks.ctx, c);
+    return c;
+}
+
+static struct tr_conn *tr__conn_for(struct tr_obs *o, const struct tr_seg *s, uint32_t h,
+                                    uint8_t *dir)
+{
+    struct tr_conn *c = tr__lookup(o, s, h, dir);
+    bool reused = false;
+    if (c && tr__starts_new(c, s, *dir)) {
+        tr__retire(o, c, c->id);
+        reused = true;
+        c = NULL;
+    }
+    if (!c)
+        c = tr__create(o, s, h, dir, reused);
+    return c;
+}
+
+/* ---- per segment ---- */
+
+static void tr__count(struct tr_x *x)
+{
+    const struct tr_seg *s = x->s;
+    struct tr_dirstats *st = &x->snd->st;
+    st->pkts++;
+    st->bytes += s->len;
+    if (s->caplen < s->len)
+        st->truncated++;
+    if (s->flags & TR_SYN)
+        st->syn++;
+    if (s->flags & TR_FIN)
+        st->fin++;
+    if (s->flags & TR_RST)
+        st->rst++;
+    if ((s->flags & (TR_ACK | TR_SYN | TR_FIN | TR_RST)) == TR_ACK && s->len == 0)
+        st->pure_acks++;
+    x->c->last_frame = s->frame;
+    x->c->last_ts = s->ts_ns;
+}
+
+static void tr__run(struct tr_x *x)
+{
+    tr__count(x);
+    tr__resolve_pending(x);
+    tr__check_flags_options(x);
+    if (x->s->flags & TR_RST) {
+        tr__rst(x);
+    } else {
+        if (x->s->flags & TR_SYN)
+            tr__syn(x);
+        tr__check_after_rst(x);
+        tr__send(x);
+        if (x->s->flags & TR_ACK)
+            tr__receive_ack(x);
+        tr__third_ack(x);
+        tr__receive_fin(x);
+    }
+    tr__sender_statement(x);
+    x->snd->last_frame = x->s->frame;
+    x->snd->last_ts = x->s->ts_ns;
+    x->snd->last_flags = x->s->flags;
+}
+
+void tr_obs_segment(struct tr_obs *o, const struct tr_seg *s)
+{
+    if (o->cfg.stop_after_ns && s->ts_ns > o->cfg.stop_after_ns)
+        return;
+    uint32_t h = tr_flow_hash(s, o->cfg.vlan_in_key);
+    if (o->cfg.shard_n > 1 && h % o->cfg.shard_n != o->cfg.shard_k) {
+        o->in.other_shard++;
+        return;
+    }
+    uint8_t dir;
+    struct tr_conn *c = tr__conn_for(o, s, h, &dir);
+    if (!c) {
+        o->in.pkts_untracked++;
+        return;
+    }
+    struct tr_x x = {.o = o, .c = c, .s = s, .snd = &c->ep[dir], .rcv = &c->ep[!dir],
+                     .dir = dir, .seqlen = tr_seg_seqlen(s)};
+    tr__run(&x);
+}
+
+/* ---- input counters ---- */
+
+static void tr__note_linktype(struct tr_input_stats *in, uint32_t lt)
+{
+    for (uint8_t i = 0; i < in->nlinktypes; i++)
+        if (in->linktypes[i] == lt)
+            return;
+    if (in->nlinktypes < sizeof in->linktypes / sizeof in->linktypes[0])
+        in->linktypes[in->nlinktypes++] = lt;
+}
+
+static void tr__note_input(struct tr_obs *o, const struct tr_pkt *pkt, enum tr_dec d,
+                           const struct tr_dec_info *info)
+{
+    struct tr_input_stats *in = &o->in;
+    if (in->packets == 0)
+        in->first_pkt_ts = pkt->ts_ns;
+    if (in->packets == 0 || pkt->ts_ns < in->first_ts)
+        in->first_ts = pkt->ts_ns;
+    if (in->packets == 0 || pkt->ts_ns > in->last_ts)
+        in->last_ts = pkt->ts_ns;
+    in->packets++;
+    tr__note_linktype(in, pkt->linktype);
+    if (pkt->caplen < pkt->origlen)
+        in->snaplen_cut++;
+    if (in->by_dec[d]++ == 0) {
+        in->first_dec_frame[d] = pkt->frame;
+        in->first_dec_reason[d] = info->reason;
+    }
+}
+
+/* A TCP header the snaplen cut: the segment cannot be analyzed; its
+ * connection (when the ports were captured and it is known) says so. */
+static void tr__truncated_header(struct tr_obs *o, const struct tr_seg *s, uint32_t caplen_tcp)
+{
+    uint8_t dir;
+    uint32_t h = tr_flow_hash(s, o->cfg.vlan_in_key);
+    struct tr_conn *c = tr__lookup(o, s, h, &dir);
+    if (!c)
+        return;
+    const int64_t args[4] = {caplen_tcp, 0, 0, 0};
+    tr__find_at(o, c, TR_RULE_CAP_TRUNCATED_HEADER, dir, s->frame, s->ts_ns, args);
+}
+
+void tr_obs_packet(struct tr_obs *o, const struct tr_pkt *pkt)
+{
+    struct tr_seg seg;
+    struct tr_dec_info info;
+    enum tr_dec d = tr_decode(pkt, o->cfg.verify_checksums, &seg, &info);
+    if (o->in.packets == 0 && o->cfg.stop_relative) {
+        o->cfg.stop_after_ns += pkt->ts_ns;
+        o->cfg.stop_relative = false;
+    }
+    tr__note_input(o, pkt, d, &info);
+    if (d == TR_DEC_TRUNCATED && (info.segflags & TR_SEGF_PORTS)) {
+        tr__truncated_header(o, &seg, pkt->caplen - info.offset);
+        return;
+    }
+    if (d != TR_DEC_TCP)
+        return;
+    o->in.tcp++;
+    if (info.segflags & TR_SEGF_OPTS_CUT)
+        o->in.opts_cut++;
+    if (info.segflags & TR_SEGF_IPLEN_ZERO)
+        o->in.iplen_zero++;
+    if (seg.caplen < seg.len)
+        o->in.payload_cut++;
+    if (seg.csum == TR_CSUM_BAD)
+        o->in.bad_checksum++;
+    if (info.segflags & TR_SEGF_OPTS_CUT)
+        seg.opt.error = TR_OPTERR_UNKNOWN; /* the checks skip them */
+    tr_obs_segment(o, &seg);
+}
+
+/* ---- end of input and accessors ---- */
+
+void tr_obs_finish(struct tr_obs *o)
+{
+    for (uint32_t i = 0; i < o->conns.count; i++) {
+        struct tr_conn *c = tr__chunks_at(&o->conns, i);
+        if (!(c->flags & TR_CONN_RETIRED))
+            tr__finish_conn(o, c);
+    }
+}
+
+uint32_t tr_obs_conn_count(const struct tr_obs *o) { return o->conns.count; }
+
+const struct tr_conn *tr_obs_conn(const struct tr_obs *o, uint32_t i)
+{
+    return i < o->conns.count ? tr__chunks_at(&o->conns, i) : NULL;
+}
+
+const struct tr_input_stats *tr_obs_input(const struct tr_obs *o) { return &o->in; }
+const struct tr_profile *tr_obs_profile(const struct tr_obs *o) { return &o->prof; }
+
+const struct tr_finding *tr_obs_next_finding(const struct tr_obs *o, const struct tr_conn *c,
+                                             const struct tr_finding *prev)
+{
+    uint32_t i = prev ? prev->next : c->f_head;
+    return i == TR_NIL ? NULL : tr__chunks_at(&o->findings, i);
+}
+
+uint64_t tr_obs_memory(const struct tr_obs *o)
+{
+    uint64_t m = sizeof *o + ((uint64_t)o->tab.mask + 1) * sizeof *o->tab.slot;
+    m += (uint64_t)o->conns.nchunks * TR_CHUNK * o->conns.elem;
+    m += (uint64_t)o->rings.nchunks * TR_CHUNK * o->rings.elem;
+    m += (uint64_t)o->findings.nchunks * TR_CHUNK * o->findings.elem;
+    return m;
+}

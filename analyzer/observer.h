@@ -1,0 +1,102 @@
+/*
+ * The observer: the passive driver of the reference stack.
+ *
+ * It finds the connection of each segment in O(1), feeds the segment to the
+ * sender's and the receiver's TCB, and runs the checks of the rule catalog
+ * over the (sender, receiver) pair; every difference from what a conforming
+ * endpoint may do is a finding. One observer analyzes one capture file (or
+ * one shard of it: connections whose flow hash falls in shard K of N).
+ */
+#ifndef TCPREF_ANALYZER_OBSERVER_H
+#define TCPREF_ANALYZER_OBSERVER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "analyzer/conn.h"
+#include "analyzer/decode.h"
+#include "analyzer/rules.h"
+#include "analyzer/source.h"
+#include "stack/profile.h"
+
+#define TR_DIR_NONE 0xff
+
+struct tr_finding {
+    uint64_t frame;
+    int64_t ts;
+    int64_t arg[4];
+    uint32_t next;     /* arena index of the connection's next finding */
+    uint32_t repeat;   /* later instances of the same rule folded into this one */
+    uint16_t rule;     /* enum tr_rule */
+    uint8_t dir;       /* sender endpoint of the segment, or TR_DIR_NONE */
+    uint8_t pad;
+};
+
+/* Counts over the whole input, independent of connections. */
+struct tr_input_stats {
+    uint64_t packets;
+    uint64_t tcp;
+    uint64_t by_dec[TR_DEC_COUNT];   /* packets per decode outcome */
+    uint64_t snaplen_cut;            /* packets with caplen < origlen */
+    uint64_t payload_cut;            /* TCP segments whose payload was cut */
+    uint64_t opts_cut;               /* TCP segments whose options were cut */
+    uint64_t iplen_zero;             /* IP length 0 (TSO capture) */
+    uint64_t bad_checksum;
+    uint64_t other_shard;            /* TCP segments left to other shards */
+    uint64_t conns_dropped;          /* connections not tracked (limit) */
+    uint64_t pkts_untracked;         /* their segments */
+    int64_t first_ts, last_ts;       /* earliest and latest timestamps */
+    int64_t first_pkt_ts;            /* timestamp of frame 1: times are relative to it */
+    uint32_t linktypes[8];           /* distinct link types seen */
+    uint8_t nlinktypes;
+    uint64_t first_dec_frame[TR_DEC_COUNT]; /* first frame of each decode outcome */
+    const char *first_dec_reason[TR_DEC_COUNT];
+};
+
+/* Streaming hooks (live mode, wsflags); all optional. */
+struct tr_obs_hooks {
+    void *ctx;
+    void (*finding)(void *ctx, const struct tr_conn *c, const struct tr_finding *f);
+    void (*conn_open)(void *ctx, const struct tr_conn *c);
+    void (*conn_close)(void *ctx, const struct tr_conn *c);
+};
+
+struct tr_obs_config {
+    const struct tr_profile *profile;
+    bool verify_checksums;
+    bool vlan_in_key;           /* default true */
+    uint32_t shard_k, shard_n;  /* analyze shard k of n (n = 0 or 1: everything) */
+    uint32_t max_findings;      /* per connection; default 256 */
+    uint32_t max_per_rule;      /* per connection and rule; default 16 */
+    uint32_t max_conns;         /* connections tracked; default 0 = unlimited */
+    int64_t stop_after_ns;      /* ignore packets after this time (0: none) */
+    bool stop_relative;         /* stop_after_ns counts from the first frame's time */
+    struct tr_obs_hooks hooks;
+};
+
+struct tr_obs;
+
+int tr_obs_new(struct tr_obs **out, const struct tr_obs_config *cfg, uint32_t file_index);
+void tr_obs_free(struct tr_obs *o);
+
+/* Decodes and observes one captured packet. */
+void tr_obs_packet(struct tr_obs *o, const struct tr_pkt *pkt);
+/* Observes one decoded segment (tests and fuzzing feed segments directly). */
+void tr_obs_segment(struct tr_obs *o, const struct tr_seg *seg);
+/* End of input: resolves what was pending and records how connections ended. */
+void tr_obs_finish(struct tr_obs *o);
+
+uint32_t tr_obs_conn_count(const struct tr_obs *o);
+/* Connections in the order of their first segment. */
+const struct tr_conn *tr_obs_conn(const struct tr_obs *o, uint32_t i);
+const struct tr_input_stats *tr_obs_input(const struct tr_obs *o);
+const struct tr_profile *tr_obs_profile(const struct tr_obs *o);
+
+/* The findings of a connection, in order: start with prev = NULL. */
+const struct tr_finding *tr_obs_next_finding(const struct tr_obs *o, const struct tr_conn *c,
+                                             const struct tr_finding *prev);
+
+/* Memory held by the observer, in bytes. */
+uint64_t tr_obs_memory(const struct tr_obs *o);
+
+#endif

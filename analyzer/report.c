@@ -1,0 +1,243 @@
+/* Names shared by the reports, totals, and the JSON report's frame. */
+#include <string.h>
+#include <time.h>
+
+#include "analyzer/format.h"
+#include "analyzer/report.h"
+
+#define TR_JSON_FLAGS (JSON_SORT_KEYS | JSON_COMPACT | JSON_REAL_PRECISION(10))
+
+const char *tr_end_name(enum tr_end e)
+{
+    static const char *const n[] = {"open", "fin", "half-close", "reset", "refused", "no-answer",
+                                    "superseded"};
+    return (unsigned)e < sizeof n / sizeof n[0] ? n[e] : "?";
+}
+
+const char *tr_role_name(const struct tr_conn *c, unsigned ep)
+{
+    if (c->roles == TR_ROLES_KNOWN)
+        return ep == 0 ? "client" : "server";
+    return ep == 0 ? "A" : "B";
+}
+
+const char *tr_dir_name(const struct tr_conn *c, unsigned dir)
+{
+    if (dir > 1)
+        return NULL;
+    if (c->roles == TR_ROLES_KNOWN)
+        return dir == 0 ? "client-to-server" : "server-to-client";
+    return dir == 0 ? "A-to-B" : "B-to-A";
+}
+
+static void tr__count_conn(const struct tr_obs *o, const struct tr_conn *c, struct tr_totals *t)
+{
+    t->connections++;
+    for (const struct tr_finding *f = tr_obs_next_finding(o, c, NULL); f; f = tr_obs_next_finding(o, c, f)) {
+        const struct tr_rule_info *ri = tr_rule_info(f->rule);
+        t->by_sev_class[ri->severity][ri->cls] += 1 + f->repeat;
+        t->by_rule[f->rule] += 1 + f->repeat;
+    }
+}
+
+/* File-level findings: what decoding skipped. */
+struct tr__file_note {
+    enum tr_rule rule;
+    enum tr_dec dec;
+};
+static const struct tr__file_note tr__file_notes[] = {
+    {TR_RULE_CAP_IP_FRAGMENT, TR_DEC_FRAGMENT},
+    {TR_RULE_CAP_MALFORMED_PACKET, TR_DEC_MALFORMED},
+    {TR_RULE_CAP_TRUNCATED_PACKET, TR_DEC_TRUNCATED},
+    {TR_RULE_CAP_UNSUPPORTED_LINK, TR_DEC_UNSUPPORTED},
+};
+
+void tr_report_totals(const struct tr_analysis *a, struct tr_totals *t)
+{
+    memset(t, 0, sizeof *t);
+    for (unsigned i = 0; i < a->nfiles; i++) {
+        const struct tr_file_result *f = &a->files[i];
+        t->files++;
+        if (f->err < 0)
+            t->damaged++;
+        const struct tr_input_stats *in = tr_file_input(f);
+        if (!in)
+            continue;
+        t->packets += in->packets;
+        t->tcp += in->tcp;
+        for (unsigned k = 0; k < sizeof tr__file_notes / sizeof tr__file_notes[0]; k++) {
+            uint64_t n = in->by_dec[tr__file_notes[k].dec];
+            const struct tr_rule_info *ri = tr_rule_info(tr__file_notes[k].rule);
+            t->by_sev_class[ri->severity][ri->cls] += n ? 1 : 0;
+            t->by_rule[tr__file_notes[k].rule] += n ? 1 : 0;
+        }
+        struct tr_conn_iter it;
+        tr_conn_iter_init(&it, f);
+        const struct tr_obs *o;
+        for (const struct tr_conn *c; (c = tr_conn_iter_next(&it, &o));)
+            tr__count_conn(o, c, t);
+    }
+}
+
+static json_t *tr__file_findings(const struct tr_input_stats *in)
+{
+    json_t *arr = json_array();
+    for (unsigned k = 0; k < sizeof tr__file_notes / sizeof tr__file_notes[0]; k++) {
+        enum tr_dec d = tr__file_notes[k].dec;
+        if (!in->by_dec[d])
+            continue;
+        struct tr_conn none = {0};
+        struct tr_finding f = {.frame = in->first_dec_frame[d], .ts = in->first_pkt_ts,
+                               .rule = (uint16_t)tr__file_notes[k].rule, .dir = TR_DIR_NONE,
+                               .arg = {(int64_t)in->by_dec[d]}};
+        json_t *j = tr_json_finding(&none, &f, in->first_pkt_ts);
+        json_object_set_new(j, "time", json_null());
+        json_object_set_new(j, "count", json_integer((json_int_t)in->by_dec[d]));
+        if (in->first_dec_reason[d])
+            json_object_set_new(j, "first_reason", json_string(in->first_dec_reason[d]));
+        json_array_append_new(arr, j);
+    }
+    return arr;
+}
+
+static json_t *tr__iso_time(int64_t ns)
+{
+    char buf[64];
+    time_t s = (time_t)(ns / 1000000000);
+    struct tm tm;
+    if (!gmtime_r(&s, &tm))
+        return json_null();
+    size_t n = strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(buf + n, sizeof buf - n, ".%09lldZ", (long long)(ns % 1000000000));
+    return json_string(buf);
+}
+
+static json_t *tr__decode_counts(const struct tr_input_stats *in)
+{
+    json_t *j = json_object();
+    for (int d = 0; d < TR_DEC_COUNT; d++)
+        json_object_set_new(j, tr_dec_name((enum tr_dec)d), json_integer((json_int_t)in->by_dec[d]));
+    return j;
+}
+
+static void tr__input_counts(json_t *j, const struct tr_input_stats *in)
+{
+    json_object_set_new(j, "packets", json_integer((json_int_t)in->packets));
+    json_object_set_new(j, "tcp_segments", json_integer((json_int_t)in->tcp));
+    json_object_set_new(j, "decode", tr__decode_counts(in));
+    json_object_set_new(j, "snaplen_truncated", json_integer((json_int_t)in->snaplen_cut));
+    json_object_set_new(j, "payload_truncated", json_integer((json_int_t)in->payload_cut));
+    json_object_set_new(j, "options_truncated", json_integer((json_int_t)in->opts_cut));
+    json_object_set_new(j, "ip_length_zero", json_integer((json_int_t)in->iplen_zero));
+    json_object_set_new(j, "bad_checksums", json_integer((json_int_t)in->bad_checksum));
+    json_object_set_new(j, "connections_not_tracked", json_integer((json_int_t)in->conns_dropped));
+    json_object_set_new(j, "start", in->packets ? tr__iso_time(in->first_pkt_ts) : json_null());
+    json_object_set_new(j, "start_epoch_ns", json_integer((json_int_t)in->first_pkt_ts));
+    json_object_set_new(j, "duration", json_real((double)(in->last_ts - in->first_ts) / 1e9));
+    json_t *lt = json_array();
+    for (uint8_t i = 0; i < in->nlinktypes; i++)
+        json_array_append_new(lt, json_string(tr_linktype_name(in->linktypes[i])));
+    json_object_set_new(j, "link_types", lt);
+    json_object_set_new(j, "findings", tr__file_findings(in));
+}
+
+static json_t *tr__file_json(const struct tr_file_result *f)
+{
+    json_t *j = json_object();
+    json_object_set_new(j, "path", json_string(f->path));
+    json_object_set_new(j, "format", f->src.format ? json_string(f->src.format) : json_null());
+    json_object_set_new(j, "size", json_integer((json_int_t)f->src.file_size));
+    json_object_set_new(j, "complete", json_boolean(f->opened && f->err == 0));
+    json_object_set_new(j, "error", f->err < 0 ? json_string(f->error) : json_null());
+    json_object_set_new(j, "timestamps_backwards", json_integer((json_int_t)f->src.ts_backwards));
+    json_t *w = json_array();
+    for (unsigned i = 0; i < f->nwarn && i < TR_SOURCE_MAX_WARN; i++)
+        json_array_append_new(w, json_string(f->warn[i]));
+    json_object_set_new(j, "warnings", w);
+    json_object_set_new(j, "warnings_total", json_integer(f->nwarn));
+    const struct tr_input_stats *in = tr_file_input(f);
+    if (in)
+        tr__input_counts(j, in);
+    return j;
+}
+
+static json_t *tr__summary(const struct tr_analysis *a)
+{
+    struct tr_totals t;
+    tr_report_totals(a, &t);
+    json_t *j = json_object();
+    json_object_set_new(j, "files", json_integer((json_int_t)t.files));
+    json_object_set_new(j, "files_damaged", json_integer((json_int_t)t.damaged));
+    json_object_set_new(j, "connections", json_integer((json_int_t)t.connections));
+    json_object_set_new(j, "packets", json_integer((json_int_t)t.packets));
+    json_object_set_new(j, "tcp_segments", json_integer((json_int_t)t.tcp));
+    json_t *sev = json_object();
+    for (int s = 0; s < 3; s++) {
+        json_t *c = json_object();
+        json_object_set_new(c, "protocol", json_integer((json_int_t)t.by_sev_class[s][TR_CLASS_PROTOCOL]));
+        json_object_set_new(c, "capture", json_integer((json_int_t)t.by_sev_class[s][TR_CLASS_CAPTURE]));
+        json_object_set_new(sev, tr_severity_name((enum tr_severity)s), c);
+    }
+    json_object_set_new(j, "findings", sev);
+    json_t *rules = json_object();
+    for (int r = 0; r < TR_RULE_COUNT; r++)
+        if (t.by_rule[r])
+            json_object_set_new(rules, tr_rule_info((enum tr_rule)r)->id, json_integer((json_int_t)t.by_rule[r]));
+    json_object_set_new(j, "by_rule", rules);
+    return j;
+}
+
+static int tr__dump(FILE *out, json_t *j)
+{
+    int r = json_dumpf(j, out, TR_JSON_FLAGS);
+    json_decref(j);
+    return r;
+}
+
+static int tr__connections(FILE *out, const struct tr_analysis *a)
+{
+    bool first = true;
+    for (unsigned i = 0; i < a->nfiles; i++) {
+        const struct tr_file_result *f = &a->files[i];
+        const struct tr_input_stats *in = tr_file_input(f);
+        struct tr_conn_iter it;
+        tr_conn_iter_init(&it, f);
+        const struct tr_obs *o;
+        for (const struct tr_conn *c; (c = tr_conn_iter_next(&it, &o));) {
+            fputs(first ? "\n" : ",\n", out);
+            first = false;
+            if (tr__dump(out, tr_json_conn(o, c, it.index - 1, in->first_pkt_ts)) < 0)
+                return -1;
+        }
+    }
+    return 0;
+}
+
+int tr_report_json(FILE *out, const struct tr_analysis *a, const struct tr_report_opts *opt)
+{
+    /* Top-level keys in sorted order, connections streamed one by one. */
+    fputs("{\"command\":", out);
+    tr__dump(out, json_string(opt->command));
+    fputs(",\"connections\":[", out);
+    if (tr__connections(out, a) < 0)
+        return -1;
+    fputs("\n],\"input\":", out);
+    json_t *in = json_object();
+    json_t *files = json_array();
+    for (unsigned i = 0; i < a->nfiles; i++)
+        json_array_append_new(files, tr__file_json(&a->files[i]));
+    json_object_set_new(in, "files", files);
+    json_object_set_new(in, "profile", json_string(opt->profile));
+    tr__dump(out, in);
+    fputs(",\"schema\":", out);
+    tr__dump(out, json_string(TR_REPORT_SCHEMA));
+    fputs(",\"summary\":", out);
+    tr__dump(out, tr__summary(a));
+    fputs(",\"tool\":", out);
+    json_t *tool = json_object();
+    json_object_set_new(tool, "name", json_string("tcpref"));
+    json_object_set_new(tool, "version", json_string(TCPREF_VERSION));
+    tr__dump(out, tool);
+    fputs("}\n", out);
+    return ferror(out) ? -1 : 0;
+}

@@ -1,0 +1,204 @@
+/* The JSON report (schema: docs/report-schema.md). Connections are written
+ * one at a time, so the report never holds more than one in memory. */
+#include <string.h>
+
+#include "analyzer/format.h"
+#include "analyzer/report.h"
+#include "stack/state.h"
+
+#define TR_JSON_FLAGS (JSON_SORT_KEYS | JSON_COMPACT | JSON_REAL_PRECISION(10))
+
+static json_t *tr__seconds(int64_t ns) { return json_real((double)ns / 1e9); }
+
+json_t *tr_json_finding(const struct tr_conn *c, const struct tr_finding *f, int64_t t0)
+{
+    const struct tr_rule_info *ri = tr_rule_info(f->rule);
+    char exp[256], obs[256], msg[512];
+    tr_format_template(ri->expected, f->arg, exp, sizeof exp);
+    tr_format_template(ri->observed, f->arg, obs, sizeof obs);
+    tr_format_template(ri->message, f->arg, msg, sizeof msg);
+    const char *dir = tr_dir_name(c, f->dir);
+    json_t *j = json_object();
+    json_object_set_new(j, "rule", json_string(ri->id));
+    json_object_set_new(j, "severity", json_string(tr_severity_name(ri->severity)));
+    json_object_set_new(j, "class", json_string(tr_class_name(ri->cls)));
+    json_object_set_new(j, "frame", json_integer((json_int_t)f->frame));
+    json_object_set_new(j, "time", tr__seconds(f->ts - t0));
+    json_object_set_new(j, "direction", dir ? json_string(dir) : json_null());
+    json_object_set_new(j, "expected", json_string(exp));
+    json_object_set_new(j, "observed", json_string(obs));
+    json_object_set_new(j, "message", json_string(msg));
+    json_object_set_new(j, "rfc", json_string(ri->rfc));
+    json_object_set_new(j, "count", json_integer((json_int_t)f->repeat + 1));
+    if (ri->wireshark[0])
+        json_object_set_new(j, "wireshark", json_string(ri->wireshark));
+    return j;
+}
+
+static json_t *tr__counters(const struct tr_dirstats *st)
+{
+    json_t *j = json_object();
+    json_object_set_new(j, "packets", json_integer((json_int_t)st->pkts));
+    json_object_set_new(j, "bytes", json_integer((json_int_t)st->bytes));
+    json_object_set_new(j, "pure_acks", json_integer((json_int_t)st->pure_acks));
+    json_object_set_new(j, "duplicate_acks", json_integer((json_int_t)st->dup_acks));
+    json_object_set_new(j, "retransmitted_segments", json_integer((json_int_t)st->retx_segs));
+    json_object_set_new(j, "retransmitted_bytes", json_integer((json_int_t)st->retx_bytes));
+    json_object_set_new(j, "out_of_order", json_integer((json_int_t)st->ooo_segs));
+    json_object_set_new(j, "keepalives", json_integer((json_int_t)st->keepalives));
+    json_object_set_new(j, "window_probes", json_integer((json_int_t)st->window_probes));
+    json_object_set_new(j, "not_captured_bytes", json_integer((json_int_t)st->not_captured_bytes));
+    json_object_set_new(j, "syn", json_integer((json_int_t)st->syn));
+    json_object_set_new(j, "fin", json_integer((json_int_t)st->fin));
+    json_object_set_new(j, "rst", json_integer((json_int_t)st->rst));
+    json_object_set_new(j, "payload_truncated", json_integer((json_int_t)st->truncated));
+    return j;
+}
+
+static json_t *tr__rtt(const struct tr_ep *e, const struct tr_profile *p)
+{
+    json_t *j = json_object();
+    json_object_set_new(j, "samples", json_integer((json_int_t)e->rtt_n));
+    json_object_set_new(j, "min", e->rtt_n ? tr__seconds(e->rtt_min) : json_null());
+    json_object_set_new(j, "max", e->rtt_n ? tr__seconds(e->rtt_max) : json_null());
+    json_object_set_new(j, "avg",
+                        e->rtt_n ? tr__seconds(e->rtt_sum / (int64_t)e->rtt_n) : json_null());
+    json_object_set_new(j, "srtt", e->rtt_n ? tr__seconds(e->tcb.rtt.srtt_ns) : json_null());
+    json_object_set_new(j, "rttvar", e->rtt_n ? tr__seconds(e->tcb.rtt.rttvar_ns) : json_null());
+    json_object_set_new(j, "rto", tr__seconds(e->tcb.rtt.rto_ns));
+    json_object_set_new(j, "profile", json_string(p->name));
+    return j;
+}
+
+static json_t *tr__timeline(const struct tr_conn *c, unsigned ep, int64_t t0)
+{
+    json_t *a = json_array();
+    for (uint16_t i = 0; i < c->ntrans; i++) {
+        const struct tr_trans *t = &c->trans[i];
+        if (t->ep != ep)
+            continue;
+        json_t *j = json_object();
+        json_object_set_new(j, "state", json_string(tr_state_name((enum tr_state)t->state)));
+        bool before = t->frame_off == UINT32_MAX;
+        json_object_set_new(j, "frame", before ? json_null()
+                                               : json_integer((json_int_t)tr_conn_frame(c, t->frame_off)));
+        json_object_set_new(j, "time", before ? json_null() : tr__seconds(t->ts - t0));
+        json_object_set_new(j, "cause", t->cause < TR_EVENT_COUNT
+                                            ? json_string(tr_event_name((enum tr_event)t->cause))
+                                            : json_string(t->assumed ? "assumed" : "initial"));
+        json_array_append_new(a, j);
+    }
+    return a;
+}
+
+static json_t *tr__opt_or_null(bool known, json_t *v)
+{
+    if (known)
+        return v;
+    json_decref(v);
+    return json_null();
+}
+
+static json_t *tr__endpoint(const struct tr_obs *o, const struct tr_conn *c, unsigned d, int64_t t0)
+{
+    const struct tr_ep *e = &c->ep[d];
+    char addr[64];
+    tr_format_addr(c->ipver, c->addr[d], addr, sizeof addr);
+    bool syn = e->syn.known;
+    json_t *j = json_object();
+    json_object_set_new(j, "role", json_string(tr_role_name(c, d)));
+    json_object_set_new(j, "address", json_string(addr));
+    json_object_set_new(j, "port", json_integer(c->port[d]));
+    bool isn = tr_ep_has(e, TR_EP_SYN_SEEN) || tr_ep_has(e, TR_EP_ISS_INFERRED);
+    json_object_set_new(j, "isn", isn ? json_integer(e->tcb.iss) : json_null());
+    json_object_set_new(j, "isn_inferred", json_boolean(tr_ep_has(e, TR_EP_ISS_INFERRED)));
+    json_object_set_new(j, "mss", tr__opt_or_null(syn && e->syn.has_mss, json_integer(e->syn.mss)));
+    json_object_set_new(j, "window_scale",
+                        tr__opt_or_null(syn && e->syn.has_wscale, json_integer(e->syn.wscale)));
+    json_object_set_new(j, "sack_permitted", tr__opt_or_null(syn, json_boolean(e->syn.sack_perm)));
+    json_object_set_new(j, "timestamps", tr__opt_or_null(syn, json_boolean(e->syn.has_ts)));
+    json_object_set_new(j, "state", json_string(tr_state_name((enum tr_state)e->tcb.state)));
+    json_object_set_new(j, "timeline", tr__timeline(c, d, t0));
+    json_object_set_new(j, "sent", tr__counters(&e->st));
+    json_object_set_new(j, "rtt", tr__rtt(e, tr_obs_profile(o)));
+    return j;
+}
+
+static json_t *tr__negotiated(const struct tr_conn *c)
+{
+    const struct tr_tcb *t = &c->ep[0].tcb;
+    bool known = tr_tcb_has(t, TR_TCB_NEGOTIATED);
+    json_t *j = json_object();
+    json_object_set_new(j, "window_scaling", tr__opt_or_null(known, json_boolean(tr_tcb_has(t, TR_TCB_WS_OK))));
+    json_object_set_new(j, "sack", tr__opt_or_null(known && c->ep[0].syn.known && c->ep[1].syn.known,
+                                                    json_boolean(tr_tcb_has(t, TR_TCB_SACK_OK))));
+    json_object_set_new(j, "timestamps", tr__opt_or_null(known, json_boolean(tr_tcb_has(t, TR_TCB_TS_OK))));
+    return j;
+}
+
+static json_t *tr__frame_or_null(uint64_t f) { return f ? json_integer((json_int_t)f) : json_null(); }
+
+static json_t *tr__handshake(const struct tr_conn *c, int64_t t0)
+{
+    const struct tr_ep *cl = &c->ep[0], *sv = &c->ep[1];
+    bool known = c->roles == TR_ROLES_KNOWN;
+    bool syn = known && tr_ep_has(cl, TR_EP_SYN_SEEN), synack = known && tr_ep_has(sv, TR_EP_SYN_SEEN);
+    bool ack = syn && synack && c->hs_ack_frame;
+    json_t *j = json_object();
+    json_object_set_new(j, "complete", json_boolean((c->flags & TR_CONN_HS_DONE) != 0));
+    json_object_set_new(j, "syn_frame", tr__frame_or_null(syn ? cl->first_syn_frame : 0));
+    json_object_set_new(j, "synack_frame", tr__frame_or_null(synack ? sv->first_syn_frame : 0));
+    json_object_set_new(j, "ack_frame", tr__frame_or_null(c->hs_ack_frame));
+    json_object_set_new(j, "syn_time", syn ? tr__seconds(cl->first_syn_ts - t0) : json_null());
+    /* Wireshark's iRTT: first SYN to the ACK that completes the handshake,
+     * split at the SYN-ACK into the server side and the client side of the
+     * capture point. */
+    json_object_set_new(j, "rtt", ack ? tr__seconds(c->hs_ack_ts - cl->syn_ts) : json_null());
+    json_object_set_new(j, "rtt_server_side",
+                        syn && synack ? tr__seconds(sv->syn_ts - cl->syn_ts) : json_null());
+    json_object_set_new(j, "rtt_client_side", ack ? tr__seconds(c->hs_ack_ts - sv->syn_ts) : json_null());
+    json_object_set_new(j, "syn_retransmissions", json_integer((json_int_t)(cl->st.syn ? cl->st.syn - 1 : 0)));
+    json_object_set_new(j, "synack_retransmissions", json_integer((json_int_t)(sv->st.syn ? sv->st.syn - 1 : 0)));
+    json_object_set_new(j, "simultaneous_open", json_boolean((c->flags & TR_CONN_SIMOPEN) != 0));
+    json_object_set_new(j, "fast_open", json_boolean((c->flags & TR_CONN_TFO) != 0));
+    json_object_set_new(j, "negotiated", tr__negotiated(c));
+    return j;
+}
+
+static json_t *tr__end(const struct tr_conn *c)
+{
+    json_t *j = json_object();
+    json_object_set_new(j, "how", json_string(tr_end_name((enum tr_end)c->end)));
+    bool by = c->end == TR_END_RST || c->end == TR_END_REFUSED;
+    json_object_set_new(j, "by", by ? json_string(tr_role_name(c, c->end_by)) : json_null());
+    json_object_set_new(j, "state", by ? json_string(tr_state_name((enum tr_state)c->end_state)) : json_null());
+    json_object_set_new(j, "frame", tr__frame_or_null(by ? c->end_frame : 0));
+    return j;
+}
+
+json_t *tr_json_conn(const struct tr_obs *o, const struct tr_conn *c, uint32_t id, int64_t t0)
+{
+    json_t *j = json_object();
+    json_object_set_new(j, "id", json_integer(id));
+    json_object_set_new(j, "file", json_integer(c->file));
+    json_object_set_new(j, "first_frame", json_integer((json_int_t)c->first_frame));
+    json_object_set_new(j, "last_frame", json_integer((json_int_t)c->last_frame));
+    json_object_set_new(j, "start", tr__seconds(c->first_ts - t0));
+    json_object_set_new(j, "duration", tr__seconds(c->last_ts - c->first_ts));
+    json_object_set_new(j, "ip_version", json_integer(c->ipver));
+    json_object_set_new(j, "vlan", c->vlan ? json_integer(c->vlan) : json_null());
+    json_object_set_new(j, "roles", json_string(c->roles == TR_ROLES_KNOWN ? "known" : "unknown"));
+    json_object_set_new(j, "reused_ports", json_boolean((c->flags & TR_CONN_REUSED) != 0));
+    json_t *eps = json_array();
+    for (unsigned d = 0; d < 2; d++)
+        json_array_append_new(eps, tr__endpoint(o, c, d, t0));
+    json_object_set_new(j, "endpoints", eps);
+    json_object_set_new(j, "handshake", tr__handshake(c, t0));
+    json_object_set_new(j, "end", tr__end(c));
+    json_t *fs = json_array();
+    for (const struct tr_finding *f = tr_obs_next_finding(o, c, NULL); f; f = tr_obs_next_finding(o, c, f))
+        json_array_append_new(fs, tr_json_finding(c, f, t0));
+    json_object_set_new(j, "findings", fs);
+    json_object_set_new(j, "findings_suppressed", json_integer(c->nsuppressed));
+    return j;
+}

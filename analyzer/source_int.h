@@ -1,0 +1,72 @@
+/* Internal to the capture sources: the common handle and the buffered file
+ * reader the file backends share. */
+#ifndef TCPREF_ANALYZER_SOURCE_INT_H
+#define TCPREF_ANALYZER_SOURCE_INT_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "analyzer/source.h"
+
+/* Largest record or block the file readers accept (libpcap's limit for
+ * packets is 256 KiB; pcapng blocks may carry options and comments). */
+#define TR_MAX_RECORD (256u * 1024u)
+#define TR_MAX_BLOCK (16u * 1024u * 1024u)
+
+/* A read() buffer over a file descriptor: records are parsed in place, with no
+ * copy, and stay valid until the next tr__rbuf_need(). */
+struct tr__rbuf {
+    int fd;
+    bool eof;
+    uint8_t *buf;
+    size_t cap, pos, end;
+    uint64_t base; /* file offset of buf[0] */
+};
+
+struct tr_source {
+    const struct tr_source_ops *ops;
+    char *name;
+    char err[512];
+    struct tr_source_stats st;
+    struct tr__rbuf rb;
+    void *impl;  /* backend state, freed by tr_source_close */
+    int64_t last_ts;
+    unsigned nwarn;             /* warnings kept (the rest are only counted) */
+    char warn[TR_SOURCE_MAX_WARN][256];
+};
+
+/* Ensures n bytes from the current position are in the buffer. Returns the
+ * bytes available (>= n, or fewer at end of file), or < 0 on a read error. */
+long tr__rbuf_need(struct tr__rbuf *rb, size_t n);
+static inline const uint8_t *tr__rbuf_at(const struct tr__rbuf *rb) { return rb->buf + rb->pos; }
+static inline uint64_t tr__rbuf_offset(const struct tr__rbuf *rb) { return rb->base + rb->pos; }
+
+/* Records an error message "NAME: frame N at byte offset O: TEXT" and returns
+ * code. frame 0 means the error is in the file header. */
+int tr__source_fail(struct tr_source *src, int code, uint64_t frame, uint64_t offset,
+                    const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+/* Records a non-fatal anomaly "NAME: frame N at byte offset O: TEXT". */
+void tr__source_warn(struct tr_source *src, uint64_t frame, uint64_t offset, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* Counts a timestamp that goes back in time (not an error: reported). */
+void tr__source_note_ts(struct tr_source *src, int64_t ts);
+
+/* The backends. Each takes over src (already holding the open fd and the
+ * first bytes), sets src->ops and src->impl. */
+int tr__pcap_init(struct tr_source *src);
+int tr__pcapng_init(struct tr_source *src);
+
+static inline uint16_t tr__rd16(const uint8_t *p, bool swap)
+{
+    uint16_t v = (uint16_t)(p[0] | p[1] << 8);
+    return swap ? (uint16_t)(v >> 8 | v << 8) : v;
+}
+static inline uint32_t tr__rd32(const uint8_t *p, bool swap)
+{
+    uint32_t v = (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+    return swap ? __builtin_bswap32(v) : v;
+}
+
+#endif

@@ -1,0 +1,103 @@
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+
+static const char tr__analyze_help[] =
+    "usage: tcpref analyze [options] FILE...\n"
+    "\n"
+    "Reconstructs every TCP connection in pcap or pcapng captures: both\n"
+    "endpoints' states (RFC 9293), the handshake and negotiated options, per\n"
+    "direction counters, RTT and RFC 6298 RTO, and findings of the rule catalog\n"
+    "(see 'tcpref rules'). FILE may be '-' for standard input.\n"
+    "\n"
+    "options:\n"
+    "  -f, --format FMT       text (default when the output is a terminal), json\n"
+    "                         (default otherwise; schema in docs/report-schema.md),\n"
+    "                         or wsflags (one line per frame and Wireshark flag)\n"
+    "  -o, --output FILE      write the report to FILE instead of standard output\n"
+    "  -p, --profile NAME     bounds for timing checks: linux (default) or rfc\n"
+    "  -v, --verbose          text: also list info findings\n"
+    "      --color WHEN       auto (default), always, never\n"
+    "      --verify-checksums verify TCP checksums (bad ones are capture findings:\n"
+    "                         usually checksum offload on the capturing host)\n"
+    "      --no-vlan          ignore VLAN tags when telling connections apart\n"
+    "      --max-findings N   findings kept per connection (default 256; repeats\n"
+    "                         of a rule beyond 16 are counted, not listed)\n"
+    "      --threads N        analyze with N threads (default 1)\n"
+    "  -h, --help             this help\n"
+    "\n"
+    "Sequence numbers in findings are relative to the sender's ISN (or to its\n"
+    "first segment seen when the handshake was not captured); times are seconds\n"
+    "since the first frame of the file; frames are numbered from 1 as Wireshark\n"
+    "numbers them.\n"
+    "\n"
+    "exit status: 0 the analysis ran; 2 usage error, or a file that could not be\n"
+    "read or is damaged (the report still covers everything before the damage,\n"
+    "and the error names the file, frame and byte offset).\n";
+
+static int tr__analyze_files(struct tr_analysis *a, int n, char **files)
+{
+    int rc = TR_EXIT_OK;
+    for (int i = 0; i < n; i++) {
+        if (tr_analysis_add_file(a, files[i]) < 0) {
+            fprintf(stderr, "tcpref analyze: %s\n", a->files[a->nfiles - 1].error);
+            rc = TR_EXIT_USAGE;
+        }
+        const struct tr_file_result *f = &a->files[a->nfiles - 1];
+        for (unsigned w = 0; w < f->nwarn && w < TR_SOURCE_MAX_WARN; w++)
+            fprintf(stderr, "tcpref analyze: warning: %s\n", f->warn[w]);
+    }
+    return rc;
+}
+
+static int tr__write(const struct tr_analysis *a, struct tr_cli_common *cc, const char *cmd)
+{
+    FILE *out = tr_cli_open_output(cc, cmd);
+    if (!out)
+        return -1;
+    struct tr_report_opts ro = {.command = cmd, .profile = cc->profile, .color = cc->color > 0,
+                                .width = 80, .show_info = cc->verbose};
+    int r = cc->format == TR_FMT_JSON ? tr_report_json(out, a, &ro) : tr_report_text(out, a, &ro);
+    tr_cli_close_output(out, cc);
+    if (r < 0)
+        tr_cli_error(cmd, "writing the report failed");
+    return r;
+}
+
+int tr_cmd_analyze(int argc, char **argv)
+{
+    struct tr_cli_common cc;
+    tr_cli_common_defaults(&cc);
+    static const struct option lo[] = {TR_CLI_COMMON_LONGOPTS, {0, 0, 0, 0}};
+    int opt;
+    optind = 1;
+    while ((opt = getopt_long(argc, argv, "f:o:p:vh", lo, NULL)) != -1) {
+        if (opt == 'h' || opt == TR_OPT_HELP) {
+            fputs(tr__analyze_help, stdout);
+            return TR_EXIT_OK;
+        }
+        int r = tr_cli_common_option(&cc, opt, optarg, "analyze");
+        if (r < 0)
+            return TR_EXIT_USAGE;
+        if (r == 0) {
+            fputs("try 'tcpref analyze --help'\n", stderr);
+            return TR_EXIT_USAGE;
+        }
+    }
+    if (optind >= argc) {
+        tr_cli_error("analyze", "no capture file given (try 'tcpref analyze --help')");
+        return TR_EXIT_USAGE;
+    }
+    struct tr_obs_config cfg;
+    if (tr_cli_obs_config(&cc, &cfg, "analyze") < 0)
+        return TR_EXIT_USAGE;
+    struct tr_analysis a;
+    tr_analysis_init(&a, &cfg, cc.threads);
+    int rc = tr__analyze_files(&a, argc - optind, argv + optind);
+    if (tr__write(&a, &cc, "analyze") < 0)
+        rc = TR_EXIT_USAGE;
+    tr_analysis_free(&a);
+    return rc;
+}
