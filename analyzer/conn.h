@@ -97,6 +97,7 @@ enum {
     TR_EP_RIGHT_KNOWN = 1u << 6,/* adv_right holds an advertised right edge */
     TR_EP_UNSEEN_PENDING = 1u << 7, /* an ACK covered data it had not been seen to send */
     TR_EP_ISS_INFERRED = 1u << 8,
+    TR_EP_FIN_PENDING = 1u << 9,   /* the peer's FIN was sent, its receipt not yet shown */
 };
 
 struct tr_ep {
@@ -116,8 +117,11 @@ struct tr_ep {
     uint64_t unseen_frame;
     int64_t unseen_ts;
     uint64_t rst_frame;       /* frame of its valid RST */
+    uint64_t fin_rcv_frame;   /* frame of the peer's FIN it has yet to be seen to receive */
+    int64_t fin_rcv_ts;
     uint64_t syn_frame;       /* frame of its latest SYN / SYN-ACK */
     int64_t syn_ts;
+    uint32_t syn_len;         /* payload bytes on its SYN */
     uint64_t first_syn_frame;
     int64_t first_syn_ts;
     uint64_t last_frame;

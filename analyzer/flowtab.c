@@ -24,9 +24,12 @@ static uint64_t tr__ep_hash(const uint8_t *addr, uint16_t port, uint64_t salt)
     return tr__mix64(a ^ tr__mix64(b ^ ((uint64_t)port << 40) ^ salt));
 }
 
-uint32_t tr_flow_hash(const struct tr_seg *s, bool vlan_in_key)
+uint32_t tr_flow_hash(const struct tr_seg *s)
 {
-    uint64_t salt = (uint64_t)s->ipver << 56 | (vlan_in_key ? (uint64_t)s->vlan << 16 : 0);
+    /* The VLAN is left out: one direction may be tagged and the other not
+     * (tr__key_match in the observer tells connections of different VLANs
+     * apart). */
+    uint64_t salt = (uint64_t)s->ipver << 56;
     uint64_t h1 = tr__ep_hash(s->src, s->sport, salt);
     uint64_t h2 = tr__ep_hash(s->dst, s->dport, salt);
     uint64_t lo = h1 < h2 ? h1 : h2, hi = h1 < h2 ? h2 : h1;

@@ -18,10 +18,10 @@ struct tr_flowtab {
     uint32_t count;
 };
 
-/* A symmetric hash of the segment's addresses and ports (and VLAN): both
- * directions of a connection hash alike. Deterministic across runs and
- * machines, so shards agree. */
-uint32_t tr_flow_hash(const struct tr_seg *s, bool vlan_in_key);
+/* A symmetric hash of the segment's addresses and ports: both directions of
+ * a connection hash alike. Deterministic across runs and machines, so shards
+ * agree. */
+uint32_t tr_flow_hash(const struct tr_seg *s);
 
 int tr_flowtab_init(struct tr_flowtab *t, uint32_t initial);
 void tr_flowtab_free(struct tr_flowtab *t);

@@ -190,16 +190,49 @@ void tr__receive_ack(struct tr_x *x)
 }
 
 /* §3.10.7.4 "eighth, check the FIN bit": ESTABLISHED and SYN-RECEIVED enter
- * CLOSE-WAIT, FIN-WAIT-1 enters CLOSING (or TIME-WAIT when our FIN is
- * acknowledged: then the ACK step already moved it to FIN-WAIT-2), FIN-WAIT-2
- * enters TIME-WAIT. */
+ * CLOSE-WAIT, FIN-WAIT-1 enters CLOSING (TIME-WAIT when our FIN is
+ * acknowledged: the ACK step has then moved it to FIN-WAIT-2), FIN-WAIT-2
+ * enters TIME-WAIT.
+ *
+ * When did the receiver get the FIN? Not necessarily before its next
+ * segment: in a simultaneous close both FINs cross. The receiver's ACK of the
+ * FIN is the evidence; until it comes, the receipt is pending. */
+static void tr__fin_received(struct tr_obs *o, struct tr_conn *c, uint8_t ep)
+{
+    struct tr_ep *R = &c->ep[ep];
+    R->flags &= ~(uint32_t)TR_EP_FIN_PENDING;
+    R->tcb.flags |= TR_TCB_FIN_RCVD;
+    tr__transition(o, c, ep, TR_EV_RCV_FIN, R->fin_rcv_frame, R->fin_rcv_ts);
+}
+
 void tr__receive_fin(struct tr_x *x)
 {
     if (!x->new_fin)
         return;
     struct tr_ep *R = x->rcv;
-    R->tcb.flags |= TR_TCB_FIN_RCVD;
-    tr__transition(x->o, x->c, (uint8_t)!x->dir, TR_EV_RCV_FIN, x->s->frame, x->s->ts_ns);
+    R->flags |= TR_EP_FIN_PENDING;
+    R->fin_rcv_frame = x->s->frame;
+    R->fin_rcv_ts = x->s->ts_ns;
+}
+
+/* The sender of this segment had a FIN pending: does the segment show it
+ * was received (its ACK covers the FIN)? */
+void tr__resolve_fin(struct tr_x *x)
+{
+    struct tr_ep *S = x->snd;
+    const struct tr_tcb *peer = &x->rcv->tcb;
+    if (!tr_ep_has(S, TR_EP_FIN_PENDING) || !(x->s->flags & TR_ACK) || (x->s->flags & TR_RST))
+        return;
+    if (tr_seq_gt(x->s->ack, peer->fin_seq))
+        tr__fin_received(x->o, x->c, x->dir);
+}
+
+/* End of input: a FIN whose receipt was never shown is taken as received. */
+void tr__finish_fin(struct tr_obs *o, struct tr_conn *c)
+{
+    for (uint8_t d = 0; d < 2; d++)
+        if (tr_ep_has(&c->ep[d], TR_EP_FIN_PENDING))
+            tr__fin_received(o, c, d);
 }
 
 /* What the segment says of its sender: how far it has received (its ACK),

@@ -47,6 +47,7 @@ static enum tr_end tr__end_of(const struct tr_conn *c)
 void tr__finish_conn(struct tr_obs *o, struct tr_conn *c)
 {
     tr__finish_pending(o, c);
+    tr__finish_fin(o, c);
     tr__finish_midstream(o, c);
     if (c->end == TR_END_OPEN)
         c->end = (uint8_t)tr__end_of(c);

@@ -25,6 +25,17 @@ static void tr__save_synopts(struct tr_ep *e, const struct tr_x *x)
     e->syn.fastopen = o->fastopen;
 }
 
+/* A retransmitted SYN or SYN-ACK may carry other options than the first
+ * (bug-5881: a second SYN-ACK with another MSS); the peer may have received
+ * either, so the latest wins and the MSS limit is the largest announced. */
+static void tr__update_synopts(struct tr_ep *e, const struct tr_x *x)
+{
+    uint16_t mss = e->syn.has_mss ? e->syn.mss : 0;
+    tr__save_synopts(e, x);
+    if (e->syn.has_mss && mss > e->syn.mss)
+        e->syn.mss = mss;
+}
+
 static void tr__opts_of(const struct tr_synopts *so, struct tr_opts *o)
 {
     *o = (struct tr_opts){.has_mss = so->has_mss, .mss = so->mss, .has_wscale = so->has_wscale,
@@ -132,6 +143,10 @@ static void tr__syn_only(struct tr_x *x)
             S->tcb.flags |= TR_TCB_SYN_TIMEDOUT; /* RFC 6298 §5.7 */
         S->syn_frame = s->frame;
         S->syn_ts = s->ts_ns;
+        if (x->opts_known && x->c->hs_ack_frame == 0) {
+            tr__update_synopts(S, x);
+            tr__negotiate(x->o, x->c);
+        }
         return;
     }
     if (x->c->flags & TR_CONN_SYN_PENDING) {
@@ -142,6 +157,7 @@ static void tr__syn_only(struct tr_x *x)
     tr__first_syn(x);
     S->syn_frame = s->frame;
     S->syn_ts = s->ts_ns;
+    S->syn_len = s->len;
     if (x->dir == 1)
         x->c->flags |= TR_CONN_SIMOPEN;
     tr__transition(x->o, x->c, x->dir, TR_EV_SND_SYN, s->frame, s->ts_ns);
@@ -158,15 +174,16 @@ static void tr__syn_only(struct tr_x *x)
 }
 
 /* RFC 9293 §3.10.7.2 (LISTEN): the SYN-ACK is <SEQ=ISS><ACK=RCV.NXT>, and
- * RCV.NXT = the client's ISN + 1 (+ the SYN's data when Fast Open took it). */
+ * RCV.NXT = the client's ISN + 1, plus the SYN's data when the server took
+ * it (Fast Open, RFC 7413; or a stack that accepts data on a SYN). */
 static void tr__check_synack_ack(struct tr_x *x)
 {
     const struct tr_ep *R = x->rcv;
     if (!tr_ep_has(R, TR_EP_SYN_SEEN) || tr_ep_has(R, TR_EP_ISS_INFERRED))
         return;
     uint32_t want = R->tcb.iss + 1;
-    bool tfo_ok = (x->c->flags & TR_CONN_TFO) && tr_seq_in_closed(x->s->ack, want, R->tcb.snd_max);
-    if (x->s->ack != want && !tfo_ok)
+    bool data_ok = R->syn_len && tr_seq_in_closed(x->s->ack, want, want + R->syn_len);
+    if (x->s->ack != want && !data_ok)
         tr__find(x, TR_RULE_HS_SYNACK_ACK, tr__rel(R, want), tr__rel(R, x->s->ack), R->tcb.iss, 0);
 }
 
@@ -231,6 +248,10 @@ static void tr__synack(struct tr_x *x)
     if (tr_ep_has(S, TR_EP_SYN_SEEN)) {
         if (x->s->seq != S->tcb.iss)
             tr__syn_isn_changed(x);
+        else
+            S->tcb.flags |= TR_TCB_SYN_TIMEDOUT;
+        if (x->opts_known && x->c->hs_ack_frame == 0)
+            tr__update_synopts(S, x);
     } else {
         tr__first_syn(x);
         tr__check_synack_ack(x);
@@ -274,8 +295,8 @@ void tr__third_ack(struct tr_x *x)
     if (!tr_ep_has(S, TR_EP_SENT_ANY) || x->retx || x->ooo)
         return;
     uint32_t want_seq = S->tcb.iss + 1;
-    bool tfo = (x->c->flags & TR_CONN_TFO) != 0;
-    bool seq_ok = s->seq == want_seq || (tfo && tr_seq_in_closed(s->seq, want_seq, S->tcb.snd_max));
+    bool seq_ok = s->seq == want_seq ||
+                  (S->syn_len && tr_seq_in_closed(s->seq, want_seq, want_seq + S->syn_len));
     bool ack_ok = tr_seq_in_closed(s->ack, R->tcb.iss + 1, R->tcb.snd_max);
     if (!seq_ok || !ack_ok)
         tr__find(x, TR_RULE_HS_ACK, tr__rel(S, want_seq), tr__rel(R, R->tcb.iss + 1),

@@ -86,6 +86,8 @@ void tr__check_after_rst(struct tr_x *x);       /* obs_rst.c */
 void tr__send(struct tr_x *x);                  /* obs_send.c */
 void tr__receive_ack(struct tr_x *x);           /* obs_ack.c */
 void tr__receive_fin(struct tr_x *x);           /* obs_ack.c */
+void tr__resolve_fin(struct tr_x *x);           /* obs_ack.c */
+void tr__finish_fin(struct tr_obs *o, struct tr_conn *c);
 void tr__sender_statement(struct tr_x *x);      /* obs_ack.c */
 void tr__resolve_pending(struct tr_x *x);       /* obs_handshake.c */
 void tr__finish_conn(struct tr_obs *o, struct tr_conn *c);

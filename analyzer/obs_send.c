@@ -172,6 +172,26 @@ static bool tr__send_fill(struct tr_x *x)
     return true;
 }
 
+/* The receiver's latest advertisement is a zero window at SND.UNA. */
+static bool tr__zero_window(const struct tr_x *x)
+{
+    const struct tr_ep *R = x->rcv;
+    return tr_ep_has(R, TR_EP_RIGHT_KNOWN) && R->tcb.rcv_wnd == 0 &&
+           R->last_ack == x->snd->tcb.snd_una;
+}
+
+/* RFC 9293 §3.8.6.1: with a zero window the sender probes with one new
+ * octet (BSD, Windows); it is not beyond the window in the sense of
+ * tr__check_window_edge. */
+static bool tr__is_zwp_data(struct tr_x *x)
+{
+    if (x->s->len != 1 || x->s->seq != x->snd->tcb.snd_max || !tr__zero_window(x))
+        return false;
+    x->probe = true;
+    x->snd->st.window_probes++;
+    return true;
+}
+
 /* RFC 9293 §3.8.4 / RFC 1122 §4.2.3.6: a keep-alive carries SEG.SEQ =
  * SND.NXT - 1 with no data or one garbage octet; Linux sends its zero-window
  * probes the same way. Neither is a retransmission. */
@@ -183,7 +203,7 @@ static bool tr__is_probe(struct tr_x *x)
         return false;
     if (s->seq != t->snd_max - 1 || t->snd_una != t->snd_max)
         return false;
-    bool zero_wnd = tr_ep_has(x->rcv, TR_EP_RIGHT_KNOWN) && x->rcv->adv_right == t->snd_max;
+    bool zero_wnd = tr__zero_window(x);
     x->probe = true;
     if (zero_wnd)
         x->snd->st.window_probes++;
@@ -264,12 +284,6 @@ static void tr__check_window_edge(struct tr_x *x)
     uint32_t end = s->seq + s->len;
     if (!tr_seq_gt(end, R->adv_right))
         return;
-    bool zwp = s->len == 1 && s->seq == R->adv_right && R->adv_right == x->snd->tcb.snd_una;
-    if (zwp) {
-        x->probe = true;
-        x->snd->st.window_probes++;
-        return;
-    }
     tr__find(x, TR_RULE_SEQ_OUTSIDE_WINDOW, tr__rel(x->snd, R->adv_right), tr__rel(x->snd, end),
              (uint32_t)(end - R->adv_right), 0);
 }
@@ -329,6 +343,7 @@ static void tr__classify(struct tr_x *x)
     if (tr__is_probe(x))
         return;
     if (seq == S->tcb.snd_max) {
+        tr__is_zwp_data(x);
         tr__send_new(x);
     } else if (tr_seq_gt(seq, S->tcb.snd_max)) {
         tr__send_after_hole(x);

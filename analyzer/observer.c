@@ -66,9 +66,14 @@ int64_t tr__rel(const struct tr_ep *e, uint32_t seq)
 
 /* ---- connection life cycle ---- */
 
+/* Two different VLANs are two connections; an untagged segment matches a
+ * tagged connection (captures often hold one direction tagged and the other
+ * not, when a switch or NIC strips the tag on one path). */
+static bool tr__vlan_match(uint16_t a, uint16_t b, bool vlan) { return !vlan || a == b || !a || !b; }
+
 static bool tr__key_match(const struct tr_conn *c, const struct tr_seg *s, bool vlan, uint8_t *dir)
 {
-    if (c->ipver != s->ipver || (vlan && c->vlan != s->vlan))
+    if (c->ipver != s->ipver || !tr__vlan_match(c->vlan, s->vlan, vlan))
         return false;
     size_t n = s->ipver == 6 ? 16 : 4;
     for (uint8_t d = 0; d < 2; d++) {
@@ -87,8 +92,11 @@ static struct tr_conn *tr__lookup(struct tr_obs *o, const struct tr_seg *s, uint
     uint32_t pos = 0, idx;
     while ((idx = tr_flowtab_next(&o->tab, h, &pos)) != UINT32_MAX) {
         struct tr_conn *c = tr__chunks_at(&o->conns, idx);
-        if (tr__key_match(c, s, o->cfg.vlan_in_key, dir))
+        if (tr__key_match(c, s, o->cfg.vlan_in_key, dir)) {
+            if (!c->vlan)
+                c->vlan = s->vlan;
             return c;
+        }
     }
     return NULL;
 }
@@ -249,6 +257,7 @@ static void tr__run(struct tr_x *x)
 {
     tr__count(x);
     tr__resolve_pending(x);
+    tr__resolve_fin(x);
     tr__check_flags_options(x);
     if (x->s->flags & TR_RST) {
         tr__rst(x);
@@ -272,7 +281,7 @@ void tr_obs_segment(struct tr_obs *o, const struct tr_seg *s)
 {
     if (o->cfg.stop_after_ns && s->ts_ns > o->cfg.stop_after_ns)
         return;
-    uint32_t h = tr_flow_hash(s, o->cfg.vlan_in_key);
+    uint32_t h = tr_flow_hash(s);
     if (o->cfg.shard_n > 1 && h % o->cfg.shard_n != o->cfg.shard_k) {
         o->in.other_shard++;
         return;
@@ -324,7 +333,7 @@ static void tr__note_input(struct tr_obs *o, const struct tr_pkt *pkt, enum tr_d
 static void tr__truncated_header(struct tr_obs *o, const struct tr_seg *s, uint32_t caplen_tcp)
 {
     uint8_t dir;
-    uint32_t h = tr_flow_hash(s, o->cfg.vlan_in_key);
+    uint32_t h = tr_flow_hash(s);
     struct tr_conn *c = tr__lookup(o, s, h, &dir);
     if (!c)
         return;

@@ -5,7 +5,7 @@
 #include "analyzer/format.h"
 #include "analyzer/report.h"
 
-#define TR_JSON_FLAGS (JSON_SORT_KEYS | JSON_COMPACT | JSON_REAL_PRECISION(10))
+#define TR_JSON_FLAGS (JSON_SORT_KEYS | JSON_COMPACT | JSON_ENCODE_ANY | JSON_REAL_PRECISION(10))
 
 const char *tr_end_name(enum tr_end e)
 {

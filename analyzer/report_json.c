@@ -6,7 +6,7 @@
 #include "analyzer/report.h"
 #include "stack/state.h"
 
-#define TR_JSON_FLAGS (JSON_SORT_KEYS | JSON_COMPACT | JSON_REAL_PRECISION(10))
+#define TR_JSON_FLAGS (JSON_SORT_KEYS | JSON_COMPACT | JSON_ENCODE_ANY | JSON_REAL_PRECISION(10))
 
 static json_t *tr__seconds(int64_t ns) { return json_real((double)ns / 1e9); }
 
