@@ -156,8 +156,7 @@ static enum tr_dec tr__ipv4(struct tr__cur *c, struct tr_seg *seg, struct tr_dec
     if (tot < ihl)
         return tr__stop(info, TR_DEC_MALFORMED, c, "IPv4 total length below its header length");
     if (tot > c->wire)
-        return tr__stop(info, TR_DEC_MALFORMED, c,
-                        "IPv4 total length larger than the packet on the wire");
+        info->segflags |= TR_SEGF_IPLEN_BEYOND;
     if (c->n < ihl)
         return tr__stop(info, TR_DEC_TRUNCATED, c, "IPv4 options cut by the snapshot length");
     memcpy(seg->src, ip + 12, 4);
@@ -191,6 +190,11 @@ static enum tr_dec tr__ip6_ext(struct tr__cur *c, uint8_t *nh, uint32_t *left,
     for (int n = 0; tr__ip6_is_ext(*nh) || *nh == 44; n++) {
         if (n == TR_MAX_IP6_EXT)
             return tr__stop(info, TR_DEC_MALFORMED, c, "more than 16 IPv6 extension headers");
+        /* RFC 8200 §4: every extension header is a multiple of 8 bytes, so a
+         * payload length leaving fewer is wrong, whatever was captured. */
+        if (*left < 8)
+            return tr__stop(info, TR_DEC_MALFORMED, c,
+                            "IPv6 extension header runs past the payload length");
         if (c->n < 8)
             return tr__stop(info, TR_DEC_TRUNCATED, c,
                             "IPv6 extension header cut by the snapshot length");
@@ -222,8 +226,7 @@ static enum tr_dec tr__ipv6(struct tr__cur *c, struct tr_seg *seg, struct tr_dec
     uint32_t plen = tr_get16(ip + 4);
     plen = plen ? plen : (c->wire > 40 ? tr__ip_len(0, c, info) - 40 : 0);
     if (plen + 40 > c->wire)
-        return tr__stop(info, TR_DEC_MALFORMED, c,
-                        "IPv6 payload length larger than the packet on the wire");
+        info->segflags |= TR_SEGF_IPLEN_BEYOND;
     memcpy(seg->src, ip + 8, 16);
     memcpy(seg->dst, ip + 24, 16);
     seg->ttl = ip[7];
@@ -251,6 +254,12 @@ static void tr__verify_csum(struct tr_seg *seg, const struct tr__cur *c, uint32_
 static enum tr_dec tr__tcp(struct tr__cur *c, uint32_t l4len, bool verify, struct tr_seg *seg,
                            struct tr_dec_info *info)
 {
+    /* RFC 9293 §3.1: "The TCP header (even one including options) is an
+     * integer multiple of 32 bits", at least 5 words: an IP length leaving
+     * fewer bytes is wrong, not cut by the snapshot length. */
+    if (l4len < TR_TCP_HDR_MIN)
+        return tr__stop(info, TR_DEC_MALFORMED, c,
+                        "IP length leaves less than a 20-byte TCP header");
     if (c->n >= 4) {
         seg->sport = tr_get16(c->p);
         seg->dport = tr_get16(c->p + 2);

@@ -35,6 +35,8 @@ enum {
     TR_SEGF_OPTS_CUT = 1u << 0,   /* TCP options cut by the snaplen: not parsed */
     TR_SEGF_IPLEN_ZERO = 1u << 1, /* IP length 0 (TSO capture): length from the frame */
     TR_SEGF_PORTS = 1u << 2,      /* (on TR_DEC_TRUNCATED) addresses and ports are valid */
+    TR_SEGF_IPLEN_BEYOND = 1u << 3, /* IP length beyond the frame's original length: the
+                                       capture lost bytes; the IP header is trusted */
 };
 
 struct tr_dec_info {

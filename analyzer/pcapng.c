@@ -57,6 +57,17 @@ static uint64_t tr__pow10(unsigned e)
     return v;
 }
 
+/* ns + sec seconds, saturated: if_tsoffset is a 64-bit signed count of
+ * seconds (draft-ietf-opsawg-pcapng §4.2), so a damaged or hostile file can
+ * hold one whose nanoseconds overflow int64 (undefined in C11 §6.5p5). */
+static int64_t tr__ns_plus_sec(int64_t ns, int64_t sec)
+{
+    int64_t off, r;
+    if (__builtin_mul_overflow(sec, 1000000000, &off) || __builtin_add_overflow(ns, off, &r))
+        return sec < 0 ? INT64_MIN : INT64_MAX;
+    return r;
+}
+
 /* Converts a timestamp in units of the interface's resolution to ns. */
 static int64_t tr__ng_ts(const struct tr__iface *ifc, uint64_t t)
 {
@@ -70,7 +81,7 @@ static int64_t tr__ng_ts(const struct tr__iface *ifc, uint64_t t)
         ns = v - 9 > 19 ? 0 : t / tr__pow10(v - 9u);
     if (ns > (unsigned __int128)INT64_MAX)
         ns = INT64_MAX;
-    return (int64_t)ns + ifc->tsoffset * 1000000000;
+    return tr__ns_plus_sec((int64_t)ns, ifc->tsoffset);
 }
 
 static void tr__ng_idb_option(struct tr__pcapng *ng, struct tr__iface *ifc, uint16_t code,
@@ -273,7 +284,7 @@ static int tr__pcapng_next(struct tr_source *src, struct tr_pkt *pkt)
     struct tr__pcapng *ng = src->impl;
     struct tr__rbuf *rb = &src->rb;
     for (;;) {
-        struct tr__blk b;
+        struct tr__blk b = {0};
         int r = tr__ng_header(ng, &b);
         if (r <= 0)
             return r;
