@@ -67,15 +67,52 @@ struct tr_txring {
     } tsr[TR_TSRING_SLOTS];
 };
 
+/* How a segment that re-sends sequence space came about. */
+enum tr_rtx {
+    TR_RTX_RTO = 0,       /* the retransmission timer expired (RFC 6298 §5.4) */
+    TR_RTX_RTO_RECOVERY,  /* later re-sends of the same loss episode after a timeout */
+    TR_RTX_FAST,          /* fast retransmit after duplicate ACKs or SACK (RFC 5681, 6675) */
+    TR_RTX_SACK_RECOVERY, /* other holes re-sent during SACK loss recovery (RFC 6675) */
+    TR_RTX_TLP,           /* tail loss probe (RFC 8985 §7) */
+    TR_RTX_SPURIOUS,      /* all of it had already been acknowledged */
+    TR_RTX_SYN_ANSWER,    /* a SYN-ACK re-sent at once for a duplicate SYN */
+    TR_RTX_WINDOW,        /* data the receiver dropped beyond its window, sent again as
+                             the window reopens (RFC 9293 §3.8.6, SHLD-16) */
+    TR_RTX_OTHER,
+    TR_RTX_COUNT,
+};
+
+/* What identifies one IP packet of a sender, to recognise copies of it. */
+struct tr_pktsig {
+    int64_t ts;
+    uint64_t frame_hint;  /* the frame of the original */
+    uint32_t seq, ack, tsval, len, sack;
+    uint16_t ip_id, win;
+    uint8_t flags, valid;
+};
+
 struct tr_dirstats {
-    uint64_t pkts, bytes;       /* segments sent; payload bytes (IP-header lengths) */
-    uint64_t pure_acks, dup_acks;
-    uint64_t retx_segs, retx_bytes;
-    uint64_t ooo_segs;
-    uint64_t syn, fin, rst;
-    uint64_t keepalives, window_probes;
-    uint64_t not_captured_bytes; /* holes in this sender's stream */
-    uint64_t truncated;          /* segments whose payload the snaplen cut */
+    uint64_t bytes;             /* payload bytes (IP-header lengths) */
+    uint64_t retx_bytes;
+    uint32_t pkts;              /* segments sent */
+    uint32_t pure_acks, dup_acks;
+    uint32_t retx_segs;
+    uint32_t ooo_segs;
+    uint32_t syn, fin, rst;
+    uint32_t keepalives, window_probes;
+    uint32_t not_captured_bytes; /* holes in this sender's stream */
+    uint32_t truncated;          /* segments whose payload the snaplen cut */
+    uint32_t rtx[TR_RTX_COUNT];  /* re-sends by kind */
+    uint32_t dsack;              /* D-SACK blocks received: data it sent twice (RFC 2883) */
+    uint32_t duplicates;         /* copies of its packets made by the network or the capture */
+    /* windows it advertised */
+    uint32_t zero_windows, window_updates, window_full;
+    uint32_t max_window;         /* largest advertised window, bytes (0: unknown) */
+    int64_t zero_window_ns;      /* time spent at zero window */
+    /* ACKs it sent that acknowledged new data (RFC 9293 §3.8.6.3) */
+    uint32_t acks_new, acks_piggybacked, stretch_acks;
+    uint32_t ack_delay_hist[7];  /* <1ms <10 <40 <100 <200 <500 >=500 ms */
+    int64_t ack_delay_max;
 };
 
 /* Options one endpoint put on its SYN (or SYN-ACK). */
@@ -98,6 +135,13 @@ enum {
     TR_EP_UNSEEN_PENDING = 1u << 7, /* an ACK covered data it had not been seen to send */
     TR_EP_ISS_INFERRED = 1u << 8,
     TR_EP_FIN_PENDING = 1u << 9,   /* the peer's FIN was sent, its receipt not yet shown */
+    TR_EP_SACK_HIGH = 1u << 10,    /* sack_high is valid */
+    TR_EP_FALLBACK_DONE = 1u << 11,/* RFC 6298 §5.7 applied */
+    TR_EP_SMALL_PENDING = 1u << 12,/* small_frame holds a small segment */
+    TR_EP_KEEPALIVE_LAST = 1u << 13, /* its last segment was a keep-alive */
+    TR_EP_PROBE_LAST = 1u << 14,   /* its last segment was a zero-window probe */
+    TR_EP_BASE_FROM_ACK = 1u << 15,/* its send base came from the peer's ACK, not its own segment */
+    TR_EP_BEYOND = 1u << 16,       /* beyond_high is valid */
 };
 
 struct tr_ep {
@@ -128,9 +172,34 @@ struct tr_ep {
     int64_t last_ts;
     uint32_t ring;            /* pool index of its tx ring, or TR_NIL */
     uint8_t last_flags;
-    /* RTT measurements taken at the capture point */
+    /* RTT measurements (capture-point sample + the capture's round trip to
+     * this endpoint, when the handshake gave it) */
     uint64_t rtt_n;
     int64_t rtt_min, rtt_max, rtt_sum;
+    /* RFC 6298 §5 retransmission timer, as this endpoint runs it */
+    int64_t timer_start;      /* capture time it was last (re)started; 0: not running */
+    int64_t last_tx_ts;       /* its latest transmission of data */
+    int64_t last_timeout;     /* observed timeout of its latest RTO retransmission */
+    int64_t last_rtx_ts;      /* its latest re-send */
+    int64_t dupack_ts;        /* its latest duplicate ACK */
+    uint32_t recovery_point;  /* SND.MAX when loss recovery began */
+    uint32_t sack_high;       /* highest octet the peer SACKed above SND.UNA */
+    uint32_t beyond_low, beyond_high; /* data it sent beyond the peer's window */
+    uint8_t recovery;         /* 0 none, 1 fast/SACK, 2 after a timeout */
+    uint8_t ntimeouts;        /* consecutive timeouts of the same data */
+    uint8_t tlp_out;          /* a tail loss probe is outstanding */
+    uint8_t stall;            /* a stall was reported for this timer run */
+    /* zero-window episode it advertised, and the peer's probes into it */
+    int64_t zw_start;         /* 0: window open */
+    uint64_t zw_frame;
+    int64_t probe_last, probe_gap;
+    uint32_t probe_n;
+    /* the latest small new-data segment (sender silly window syndrome) */
+    uint64_t small_frame;
+    uint32_t small_end, small_len;
+    /* data segments received since it last acknowledged new data */
+    uint32_t full_since_ack;
+    struct tr_pktsig sig[2];  /* its two latest distinct packets */
 };
 
 enum tr_roles { TR_ROLES_UNKNOWN = 0, TR_ROLES_KNOWN };
@@ -185,6 +254,11 @@ struct tr_conn {
     uint64_t end_frame;
     uint64_t hs_ack_frame;    /* segment completing the handshake */
     int64_t hs_ack_ts;
+    /* round trip between the capture point and each endpoint, from the
+     * handshake (SYN-ACK to ACK for the client, SYN to SYN-ACK for the
+     * server): where the capture was taken */
+    int64_t side_rtt[2];
+    bool side_known;
     struct tr_ep ep[2];
     /* findings in the observer's arena, singly linked */
     uint32_t f_head, f_tail;

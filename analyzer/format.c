@@ -52,17 +52,21 @@ static void tr__arg(char kind, int64_t v, char *tmp, size_t n)
     case 't': tr_format_duration(v, tmp, n); break;
     case 'o': snprintf(tmp, n, "%s", tr__opterr_name(v)); break;
     case 's': snprintf(tmp, n, "%s", tr_state_name((enum tr_state)v)); break;
+    case 'v':
+        snprintf(tmp, n, "%s", v == TR_VERDICT_OK ? "within the bounds" : v == TR_VERDICT_VIOLATION ? "a violation"
+                               : v == TR_VERDICT_UNKNOWN ? "unknown from this capture" : "skipped by the profile");
+        break;
     default: snprintf(tmp, n, "%lld", (long long)v); break;
     }
 }
 
-void tr_format_template(const char *tmpl, const int64_t args[4], char *buf, size_t n)
+void tr_format_template(const char *tmpl, const int64_t args[TR_FINDING_ARGS], char *buf, size_t n)
 {
     size_t at = 0;
     if (n)
         buf[0] = 0;
     for (const char *p = tmpl; *p; p++) {
-        if (p[0] == '{' && p[1] >= '0' && p[1] <= '3') {
+        if (p[0] == '{' && p[1] >= '0' && p[1] <= '5') {
             const char *close = strchr(p, '}');
             if (close && close - p <= 3) {
                 char tmp[64];

@@ -4,21 +4,9 @@
  * the RTT measurements it allows (RFC 6298 §3, Karn; RFC 7323 §4), the send
  * window update, and the FIN (§3.10.7.4 "eighth, check the FIN bit").
  */
+#include "analyzer/format.h"
 #include "analyzer/obs_int.h"
 #include "stack/seq.h"
-
-static void tr__rtt_sample(struct tr_obs *o, struct tr_ep *R, int64_t rtt)
-{
-    if (rtt < 0)
-        return;
-    if (R->rtt_n == 0 || rtt < R->rtt_min)
-        R->rtt_min = rtt;
-    if (R->rtt_n == 0 || rtt > R->rtt_max)
-        R->rtt_max = rtt;
-    R->rtt_sum += rtt;
-    R->rtt_n++;
-    tr_rto_sample(&R->tcb.rtt, &o->prof.rto, rtt);
-}
 
 /* RFC 7323 §4.1: with timestamps, the RTT is measured from the TSecr: the
  * time since the segment that carried that TSval was sent. A valid sample
@@ -35,26 +23,92 @@ static bool tr__rtt_by_ts(struct tr_x *x, const struct tr_txring *r, int64_t *rt
     return true;
 }
 
-/* RFC 6298 §3 (Karn's algorithm): "RTT samples MUST NOT be made using
- * segments that were retransmitted". The sample is the oldest newly
- * acknowledged transmission, as Linux takes it. */
-static bool tr__rtt_by_seq(const struct tr_x *x, const struct tr_txring *r, int64_t *rtt)
+/* What an ACK of new data covers of the ring: the oldest transmission (for
+ * the RTT), the newest (for the ACK delay), and how many full-sized
+ * segments. */
+struct tr__acked {
+    const struct tr_txseg *oldest;
+    int64_t newest_tx;
+    uint32_t full;
+    bool karn;     /* a retransmitted or merged entry is among them */
+    bool syn;      /* the SYN is among them: the handshake gives that sample */
+};
+
+static void tr__scan_acked(const struct tr_x *x, const struct tr_txring *r, struct tr__acked *a)
 {
     uint32_t una = x->rcv->tcb.snd_una, ack = x->s->ack;
-    const struct tr_txseg *first = NULL;
+    uint32_t mss = x->rcv->tcb.snd_mss;
+    uint32_t fullsz = mss > 64 ? mss - 64 : UINT32_MAX;
+    *a = (struct tr__acked){0};
     for (uint32_t k = 0; k < r->count; k++) {
         const struct tr_txseg *e = &r->e[(r->head + k) % TR_RING_SLOTS];
         if (!tr_seq_gt(e->end, una) || tr_seq_gt(e->end, ack))
             continue;
-        if (e->ntx > 1 || (e->flags & TR_TX_MERGED))
-            return false;
-        if (!first || e->t_first < first->t_first)
-            first = e;
+        a->karn |= e->ntx > 1 || (e->flags & TR_TX_MERGED);
+        a->syn |= (e->flags & TR_TX_SYN) != 0;
+        if (!a->oldest || e->t_first < a->oldest->t_first)
+            a->oldest = e;
+        if (e->t_last > a->newest_tx)
+            a->newest_tx = e->t_last;
+        if (!(e->flags & TR_TX_MERGED) && (uint32_t)(e->end - e->seq) >= fullsz)
+            a->full++;
     }
-    if (!first)
+}
+
+/* RFC 6298 §3 (Karn's algorithm): "RTT samples MUST NOT be made using
+ * segments that were retransmitted". The sample is the oldest newly
+ * acknowledged transmission, as Linux takes it. */
+static bool tr__rtt_by_seq(const struct tr_x *x, const struct tr__acked *a, int64_t *rtt)
+{
+    if (!a->oldest || a->karn)
         return false;
-    *rtt = x->s->ts_ns - first->t_first;
+    *rtt = x->s->ts_ns - a->oldest->t_first;
     return true;
+}
+
+/* RFC 9293 §3.8.6.3: how long the receiver held the ACK (MUST-40: under
+ * 0.5 s), measured from the newest segment it acknowledges, minus the round
+ * trip between the capture and the receiver; and SHLD-19, an ACK at least
+ * every second full-sized segment. */
+static void tr__ack_behaviour(struct tr_x *x, const struct tr__acked *a)
+{
+    struct tr_ep *S = x->snd;
+    S->st.acks_new++;
+    if (x->s->len)
+        S->st.acks_piggybacked++;
+    if (a->full >= 3) {
+        S->st.stretch_acks++;
+        if (x->o->prof.ack_every_second)
+            tr__find(x, TR_RULE_ACK_NOT_EVERY_SECOND, a->full, TR_VERDICT_VIOLATION, 0, 0);
+    }
+    if (!a->newest_tx || x->s->len)
+        return;
+    int64_t d = x->s->ts_ns - a->newest_tx;
+    static const int64_t edge[6] = {1000000, 10000000, 40000000, 100000000, 200000000, 500000000};
+    unsigned b = 0;
+    while (b < 6 && d >= edge[b])
+        b++;
+    S->st.ack_delay_hist[b]++;
+    if (d > S->st.ack_delay_max)
+        S->st.ack_delay_max = d;
+    int64_t held = d - (x->c->side_known ? x->c->side_rtt[x->dir] : 0);
+    if (x->c->side_known && held >= x->o->prof.delack_max_ns)
+        tr__find(x, TR_RULE_ACK_DELAY_TOO_LONG, held, 0, 0, 0);
+}
+
+/* An ACK that covers a hole of the captured stream: "ACKed segment that
+ * wasn't captured". */
+static void tr__ack_covers_hole(struct tr_x *x, const struct tr_txring *r)
+{
+    for (uint8_t i = 0; i < r->ngaps; i++) {
+        if (!tr_seq_gt(x->s->ack, r->gaps[i].lo))
+            continue;
+        x->ws |= TR_WS_ACK_LOST_SEGMENT;
+        uint32_t hi = tr_seq_lt(x->s->ack, r->gaps[i].hi) ? x->s->ack : r->gaps[i].hi;
+        tr__find(x, TR_RULE_ACK_UNSEEN_CAPTURE, tr__rel(x->rcv, r->gaps[i].lo), tr__rel(x->rcv, x->s->ack),
+                 (uint32_t)(hi - r->gaps[i].lo), 0);
+        return;
+    }
 }
 
 /* An ACK inside a transmitted segment: the receiver took part of it. */
@@ -90,14 +144,22 @@ static void tr__ack_new(struct tr_x *x)
 {
     struct tr_ep *R = x->rcv;
     struct tr_txring *r = tr__ring(x->o, R);
+    int64_t rtt = 0;
+    bool sample = false;
     if (r) {
-        int64_t rtt;
-        if (tr__rtt_by_ts(x, r, &rtt) || tr__rtt_by_seq(x, r, &rtt))
-            tr__rtt_sample(x->o, R, rtt);
+        struct tr__acked a;
+        tr__scan_acked(x, r, &a);
+        if (!a.syn)
+            sample = tr__rtt_by_seq(x, &a, &rtt) || tr__rtt_by_ts(x, r, &rtt);
+        tr__ack_behaviour(x, &a);
         tr__check_partial(x, r);
+        tr__ack_covers_hole(x, r);
         tr__ring_ack(r, x->s->ack);
     }
     R->tcb.snd_una = x->s->ack;
+    if (sample)
+        tr__rtt_sample(x->o, x->c, (unsigned)!x->dir, rtt);
+    tr__timer_on_ack(x, R);
     x->snd->dupack_run = 0;
     tr__ring_release_if_idle(x->o, R);
 }
@@ -114,10 +176,34 @@ static void tr__ack_dup(struct tr_x *x)
         return;
     if (!tr_ep_has(S, TR_EP_ACK_SEEN) || s->ack != S->last_ack || s->win != S->last_win)
         return;
-    if (rt->snd_max == rt->snd_una)
+    if (x->ws & (TR_WS_KEEP_ALIVE_ACK | TR_WS_ZERO_WINDOW_PROBE_ACK))
+        return;
+    /* Wireshark's duplicate_ack: the same ACK and window again from a
+     * sender that sent nothing new (no test of outstanding data). */
+    if (s->win && s->seq == S->tcb.snd_max)
+        x->ws |= TR_WS_DUPLICATE_ACK;
+    /* RFC 5681 §2 adds "(a) the receiver of the ACK has outstanding data";
+     * a repeated zero window announces the closed window, not a loss. */
+    if (rt->snd_max == rt->snd_una || s->win == 0)
         return;
     S->st.dup_acks++;
     S->dupack_run++;
+    S->dupack_ts = s->ts_ns;
+}
+
+/* The answer to the peer's keep-alive or zero-window probe: a pure ACK
+ * repeating the last ACK (Wireshark's keep_alive_ack, zero_window_probe_ack). */
+static void tr__probe_answer(struct tr_x *x)
+{
+    const struct tr_seg *s = x->s;
+    const struct tr_ep *S = x->snd, *R = x->rcv;
+    if (s->len || (s->flags & (TR_SYN | TR_FIN | TR_RST)) || !tr_ep_has(S, TR_EP_ACK_SEEN) ||
+        s->ack != S->last_ack || s->seq != S->tcb.snd_max)
+        return;
+    if (tr_ep_has(R, TR_EP_KEEPALIVE_LAST) && s->win && s->win == S->last_win)
+        x->ws |= TR_WS_KEEP_ALIVE_ACK;
+    if (tr_ep_has(R, TR_EP_PROBE_LAST) && s->win == 0 && S->last_win == 0)
+        x->ws |= TR_WS_ZERO_WINDOW_PROBE_ACK;
 }
 
 /* RFC 9293 §3.4: acknowledgments are cumulative, so the ACK an endpoint
@@ -146,6 +232,7 @@ static void tr__ack_unsent(struct tr_x *x)
             R->unseen_ack = x->s->ack;
         return;
     }
+    x->ws |= TR_WS_ACK_LOST_SEGMENT;
     R->flags |= TR_EP_UNSEEN_PENDING;
     R->unseen_ack = x->s->ack;
     R->unseen_from = R->tcb.snd_max;
@@ -165,11 +252,13 @@ void tr__receive_ack(struct tr_x *x)
     struct tr_ep *R = x->rcv;
     if (!tr_ep_has(R, TR_EP_SENT_ANY)) {
         /* Nothing seen from the receiver yet: the ACK is its send base. */
-        R->flags |= TR_EP_SENT_ANY;
+        R->flags |= TR_EP_SENT_ANY | TR_EP_BASE_FROM_ACK;
         R->tcb.iss = R->tcb.snd_una = R->tcb.snd_nxt = R->tcb.snd_max = x->s->ack;
         return;
     }
     R->tcb.snd_nxt = R->tcb.snd_max;
+    tr__probe_answer(x);
+    tr__sack_info(x);
     switch (tr_tcb_classify_ack(&R->tcb, x->s->ack)) {
     case TR_ACK_UNSENT:
         tr__ack_unsent(x);
@@ -207,9 +296,11 @@ static void tr__fin_received(struct tr_obs *o, struct tr_conn *c, uint8_t ep)
 
 void tr__receive_fin(struct tr_x *x)
 {
-    if (!x->new_fin)
-        return;
     struct tr_ep *R = x->rcv;
+    bool resent = (x->s->flags & TR_FIN) && tr_ep_has(R, TR_EP_FIN_PENDING);
+    if (!x->new_fin && !resent)
+        return;
+    /* The copy received is the latest one before the receiver's ACK of it. */
     R->flags |= TR_EP_FIN_PENDING;
     R->fin_rcv_frame = x->s->frame;
     R->fin_rcv_ts = x->s->ts_ns;
@@ -235,6 +326,31 @@ void tr__finish_fin(struct tr_obs *o, struct tr_conn *c)
             tr__fin_received(o, c, d);
 }
 
+/* The ACK and the window of the statement (before last_win moves on). */
+static void tr__statement_ack(struct tr_x *x)
+{
+    struct tr_ep *S = x->snd;
+    const struct tr_seg *s = x->s;
+    if (!(s->flags & TR_ACK))
+        return;
+    if (!tr_ep_has(S, TR_EP_ACK_SEEN) || tr_seq_gt(s->ack, S->highest_ack))
+        S->highest_ack = s->ack;
+    if (tr_seq_gt(s->ack, S->tcb.rcv_nxt) || !tr_ep_has(S, TR_EP_ACK_SEEN))
+        S->tcb.rcv_nxt = s->ack;
+    tr__window_raw(x);
+    uint32_t wnd;
+    if (tr__adv_window(S, s, &wnd)) {
+        uint32_t right = s->ack + wnd;
+        tr__window_advert(x, wnd, right); /* compares with the previous statement */
+        S->tcb.rcv_wnd = wnd;
+        if (!tr_ep_has(S, TR_EP_RIGHT_KNOWN) || tr_seq_gt(right, S->adv_right))
+            S->adv_right = right;
+        S->flags |= TR_EP_RIGHT_KNOWN;
+    }
+    S->last_ack = s->ack;
+    S->flags |= TR_EP_ACK_SEEN;
+}
+
 /* What the segment says of its sender: how far it has received (its ACK),
  * and the window it offers. */
 void tr__sender_statement(struct tr_x *x)
@@ -243,21 +359,8 @@ void tr__sender_statement(struct tr_x *x)
     const struct tr_seg *s = x->s;
     if (s->opt.has_ts)
         S->tsval_last = s->opt.tsval;
+    tr__statement_ack(x);
     S->last_win = s->win;
-    if (!(s->flags & TR_ACK))
-        return;
-    if (!tr_ep_has(S, TR_EP_ACK_SEEN) || tr_seq_gt(s->ack, S->highest_ack))
-        S->highest_ack = s->ack;
-    if (tr_seq_gt(s->ack, S->tcb.rcv_nxt) || !tr_ep_has(S, TR_EP_ACK_SEEN))
-        S->tcb.rcv_nxt = s->ack;
-    S->last_ack = s->ack;
-    S->flags |= TR_EP_ACK_SEEN;
-    uint32_t wnd;
-    if (!tr__adv_window(S, s, &wnd))
-        return;
-    S->tcb.rcv_wnd = wnd;
-    uint32_t right = s->ack + wnd;
-    if (!tr_ep_has(S, TR_EP_RIGHT_KNOWN) || tr_seq_gt(right, S->adv_right))
-        S->adv_right = right;
-    S->flags |= TR_EP_RIGHT_KNOWN;
 }
+
+

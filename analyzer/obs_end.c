@@ -4,7 +4,7 @@
 
 static void tr__finish_pending(struct tr_obs *o, struct tr_conn *c)
 {
-    const int64_t none[4] = {0};
+    const int64_t none[TR_FINDING_ARGS] = {0};
     if (c->flags & TR_CONN_SYN_PENDING) {
         c->flags &= (uint16_t)~TR_CONN_SYN_PENDING;
         tr__find_at(o, c, TR_RULE_HS_SYNACK_WITHOUT_SYN, 1, c->ep[1].first_syn_frame,
@@ -15,7 +15,7 @@ static void tr__finish_pending(struct tr_obs *o, struct tr_conn *c)
         if (!tr_ep_has(e, TR_EP_UNSEEN_PENDING))
             continue;
         e->flags &= ~(uint32_t)TR_EP_UNSEEN_PENDING;
-        const int64_t args[4] = {tr__rel(e, e->unseen_from), tr__rel(e, e->unseen_ack),
+        const int64_t args[TR_FINDING_ARGS] = {tr__rel(e, e->unseen_from), tr__rel(e, e->unseen_ack),
                                  (uint32_t)(e->unseen_ack - e->unseen_from), 0};
         tr__find_at(o, c, TR_RULE_ACK_UNSEEN_CAPTURE, (uint8_t)!d, e->unseen_frame, e->unseen_ts,
                     args);
@@ -27,7 +27,7 @@ static void tr__finish_midstream(struct tr_obs *o, struct tr_conn *c)
     if (!(c->flags & TR_CONN_MIDSTREAM))
         return;
     /* arg 0: 0 = neither SYN seen */
-    const int64_t args[4] = {0};
+    const int64_t args[TR_FINDING_ARGS] = {0};
     tr__find_at(o, c, TR_RULE_CAP_NO_HANDSHAKE, TR_DIR_NONE, c->first_frame, c->first_ts, args);
 }
 
@@ -47,7 +47,13 @@ static enum tr_end tr__end_of(const struct tr_conn *c)
 void tr__finish_conn(struct tr_obs *o, struct tr_conn *c)
 {
     tr__finish_pending(o, c);
-    tr__finish_fin(o, c);
+    /* At the end of the capture a FIN still in flight is taken as received;
+     * at an instant inside it (sockets --at) it is not, yet. */
+    if (!o->cfg.stop_after_ns)
+        tr__finish_fin(o, c);
+    if (c->end != TR_END_RST && c->end != TR_END_REFUSED)
+        tr__stall_finish(o, c, o->in.last_ts);
+    tr__window_finish(o, c, o->in.last_ts ? o->in.last_ts : c->last_ts);
     tr__finish_midstream(o, c);
     if (c->end == TR_END_OPEN)
         c->end = (uint8_t)tr__end_of(c);

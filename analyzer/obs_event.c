@@ -73,7 +73,7 @@ static bool tr__fold(struct tr_obs *o, struct tr_conn *c, uint16_t r)
 }
 
 void tr__find_at(struct tr_obs *o, struct tr_conn *c, enum tr_rule r, uint8_t dir, uint64_t frame,
-                 int64_t ts, const int64_t args[4])
+                 int64_t ts, const int64_t args[TR_FINDING_ARGS])
 {
     if (tr__fold(o, c, (uint16_t)r))
         return;
@@ -98,7 +98,12 @@ void tr__find_at(struct tr_obs *o, struct tr_conn *c, enum tr_rule r, uint8_t di
 
 void tr__find(struct tr_x *x, enum tr_rule r, int64_t a0, int64_t a1, int64_t a2, int64_t a3)
 {
-    const int64_t args[4] = {a0, a1, a2, a3};
+    const int64_t args[TR_FINDING_ARGS] = {a0, a1, a2, a3, 0, 0};
+    tr__find_at(x->o, x->c, r, x->dir, x->s->frame, x->s->ts_ns, args);
+}
+
+void tr__find6(struct tr_x *x, enum tr_rule r, const int64_t args[TR_FINDING_ARGS])
+{
     tr__find_at(x->o, x->c, r, x->dir, x->s->frame, x->s->ts_ns, args);
 }
 

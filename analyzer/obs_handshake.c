@@ -292,6 +292,8 @@ void tr__third_ack(struct tr_x *x)
     x->c->flags |= TR_CONN_HS_DONE;
     x->c->hs_ack_frame = s->frame;
     x->c->hs_ack_ts = s->ts_ns;
+    tr__vantage(x->o, x->c);
+    tr__handshake_samples(x->o, x->c);
     if (!tr_ep_has(S, TR_EP_SENT_ANY) || x->retx || x->ooo)
         return;
     uint32_t want_seq = S->tcb.iss + 1;
@@ -312,7 +314,7 @@ void tr__resolve_pending(struct tr_x *x)
     if ((x->s->flags & (TR_SYN | TR_ACK)) == TR_SYN && x->dir == 0)
         return; /* the SYN itself, captured late: tr__syn_only reports it */
     c->flags &= (uint16_t)~TR_CONN_SYN_PENDING;
-    const int64_t args[4] = {0};
+    const int64_t args[TR_FINDING_ARGS] = {0};
     tr__find_at(x->o, c, TR_RULE_HS_SYNACK_WITHOUT_SYN, 1, c->ep[1].first_syn_frame,
                 c->ep[1].first_syn_ts, args);
 }

@@ -43,8 +43,10 @@ struct tr_x {
     bool retx;              /* the segment re-sends sequence space already seen */
     bool ooo;               /* it fills a hole: sent earlier, captured late */
     bool probe;             /* keep-alive or zero-window probe */
+    bool keepalive;         /* a keep-alive (not a window probe) */
     bool new_fin;           /* the sender's first FIN */
     bool opts_known;        /* the options were captured and well-formed enough to use */
+    uint32_t ws;            /* enum tr_wsflag bits of this frame */
 };
 
 void *tr__chunks_at(const struct tr__chunks *ch, uint32_t i);
@@ -55,9 +57,10 @@ void tr__chunks_free(struct tr__chunks *ch);
 /* ---- findings and transitions (obs_event.c) ---- */
 /* Emits a finding at the current segment; args are rule-specific. */
 void tr__find(struct tr_x *x, enum tr_rule r, int64_t a0, int64_t a1, int64_t a2, int64_t a3);
+void tr__find6(struct tr_x *x, enum tr_rule r, const int64_t args[TR_FINDING_ARGS]);
 /* Emits a finding at an explicit frame (for decisions taken later). */
 void tr__find_at(struct tr_obs *o, struct tr_conn *c, enum tr_rule r, uint8_t dir, uint64_t frame,
-                 int64_t ts, const int64_t args[4]);
+                 int64_t ts, const int64_t args[TR_FINDING_ARGS]);
 /* Feeds `ev` to the endpoint's TCB; records the transition when it changes
  * the state. `frame`/`ts` name the segment that caused it. */
 bool tr__transition(struct tr_obs *o, struct tr_conn *c, uint8_t ep, enum tr_event ev,
@@ -91,6 +94,26 @@ void tr__finish_fin(struct tr_obs *o, struct tr_conn *c);
 void tr__sender_statement(struct tr_x *x);      /* obs_ack.c */
 void tr__resolve_pending(struct tr_x *x);       /* obs_handshake.c */
 void tr__finish_conn(struct tr_obs *o, struct tr_conn *c);
+
+/* ---- retransmissions and the RTO (obs_rto.c) ---- */
+bool tr__loss_evidence(const struct tr_x *x);
+enum tr_rtx tr__resend(struct tr_x *x);
+void tr__timer_on_send(struct tr_x *x, uint32_t old_max);
+void tr__timer_on_ack(struct tr_x *x, struct tr_ep *data_sender);
+void tr__sack_info(struct tr_x *x);
+void tr__vantage(struct tr_obs *o, struct tr_conn *c);
+void tr__handshake_samples(struct tr_obs *o, struct tr_conn *c);
+void tr__rtt_sample(struct tr_obs *o, struct tr_conn *c, unsigned ep, int64_t capture_rtt);
+void tr__stall_check(struct tr_obs *o, struct tr_conn *c, int64_t now);
+void tr__stall_finish(struct tr_obs *o, struct tr_conn *c, int64_t capture_end);
+
+/* ---- windows (obs_window.c) ---- */
+void tr__window_advert(struct tr_x *x, uint32_t wnd, uint32_t right);
+void tr__window_raw(struct tr_x *x);
+void tr__window_probe(struct tr_x *x);
+void tr__window_full(struct tr_x *x);
+void tr__sws_sender(struct tr_x *x, bool new_data);
+void tr__window_finish(struct tr_obs *o, struct tr_conn *c, int64_t capture_end);
 
 /* ---- helpers ---- */
 /* The window an endpoint advertises in s, in bytes; false when its scale is

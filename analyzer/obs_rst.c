@@ -29,12 +29,12 @@ static void tr__reset(struct tr_x *x)
     S->rst_frame = x->s->frame;
     bool refused = x->rcv->tcb.state == TR_SYN_SENT && !tr_ep_has(S, TR_EP_SYN_SEEN);
     c->end_by = x->dir;
-    c->end_state = S->tcb.state;
     c->end_frame = x->s->frame;
     if (refused)
-        tr__refused(x);
+        tr__refused(x); /* nothing listened: the refusing side was CLOSED */
     else if (c->end != TR_END_REFUSED)
         c->end = TR_END_RST;
+    c->end_state = S->tcb.state;
     tr__transition(x->o, c, x->dir, TR_EV_ABORT, x->s->frame, x->s->ts_ns);
     tr__transition(x->o, c, (uint8_t)!x->dir, TR_EV_RCV_RST, x->s->frame, x->s->ts_ns);
 }

@@ -102,13 +102,26 @@ static void tr__mark_resent(struct tr_x *x)
         e->t_last = x->s->ts_ns;
         tr__compare_payload(x, e);
     }
+    /* RFC 7323 §4: an ACK may echo the TSval of this copy. */
+    if (r && x->s->opt.has_ts)
+        tr__ring_ts_note(r, x->s->opt.tsval, x->s->ts_ns);
 }
 
+static const uint32_t tr__rtx_ws[TR_RTX_COUNT] = {
+    [TR_RTX_RTO] = TR_WS_RETRANSMISSION,           [TR_RTX_RTO_RECOVERY] = TR_WS_RETRANSMISSION,
+    [TR_RTX_FAST] = TR_WS_FAST_RETRANSMISSION,     [TR_RTX_SACK_RECOVERY] = TR_WS_RETRANSMISSION,
+    [TR_RTX_TLP] = TR_WS_RETRANSMISSION,           [TR_RTX_SPURIOUS] = TR_WS_SPURIOUS_RETRANSMISSION,
+    [TR_RTX_SYN_ANSWER] = TR_WS_RETRANSMISSION,    [TR_RTX_OTHER] = TR_WS_RETRANSMISSION,
+    [TR_RTX_WINDOW] = TR_WS_RETRANSMISSION,
+};
+
+/* A re-send: counted, classified (obs_rto.c), and named for wsflags. */
 static void tr__count_retx(struct tr_x *x)
 {
     x->retx = true;
     x->snd->st.retx_segs++;
     x->snd->st.retx_bytes += x->s->len;
+    x->ws |= tr__rtx_ws[tr__resend(x)];
 }
 
 /* Removes [lo, hi) from a hole (it may split in two). */
@@ -143,13 +156,20 @@ static int tr__gap_find(const struct tr_txring *r, uint32_t lo, uint32_t hi)
  * the segment that revealed the hole and reordered on the way (out of
  * order), or sent again after the original was lost before the capture
  * point (a retransmission). Timestamps tell (RFC 7323 §4: TSval grows with
- * the sender's clock); without them, the time since the hole appeared. */
+ * the sender's clock); without them (or within one clock tick), the peer's
+ * duplicate ACKs or SACK blocks showing the loss do; without those, the time
+ * since the hole appeared: within the handshake's round trip (3 ms when it
+ * is unknown), reordering, as Wireshark judges it. */
 static bool tr__fill_is_ooo(const struct tr_x *x, const struct tr_gap *g)
 {
     const struct tr_seg *s = x->s;
     if (s->opt.has_ts && g->has_tsval && s->opt.tsval != g->tsval)
         return tr_seq_lt(s->opt.tsval, g->tsval);
-    return s->ts_ns - g->ts < TR_OOO_NS;
+    if (tr__loss_evidence(x))
+        return false;
+    const struct tr_conn *c = x->c;
+    int64_t within = c->side_known ? c->side_rtt[0] + c->side_rtt[1] : TR_OOO_NS;
+    return s->ts_ns - g->ts < within;
 }
 
 static bool tr__send_fill(struct tr_x *x)
@@ -163,6 +183,7 @@ static bool tr__send_fill(struct tr_x *x)
     tr__gap_cut(r, (uint8_t)i, lo, hi);
     if (ooo) {
         x->ooo = true;
+        x->ws |= TR_WS_OUT_OF_ORDER;
         x->snd->st.ooo_segs++;
         tr__ring_append(x, 1);
     } else {
@@ -189,6 +210,7 @@ static bool tr__is_zwp_data(struct tr_x *x)
         return false;
     x->probe = true;
     x->snd->st.window_probes++;
+    tr__window_probe(x);
     return true;
 }
 
@@ -205,10 +227,14 @@ static bool tr__is_probe(struct tr_x *x)
         return false;
     bool zero_wnd = tr__zero_window(x);
     x->probe = true;
-    if (zero_wnd)
+    if (zero_wnd) {
         x->snd->st.window_probes++;
-    else
+        tr__window_probe(x);
+    } else {
         x->snd->st.keepalives++;
+        x->keepalive = true;
+        x->ws |= TR_WS_KEEP_ALIVE;
+    }
     return true;
 }
 
@@ -230,6 +256,7 @@ static void tr__send_after_hole(struct tr_x *x)
     uint32_t missing = x->s->seq - S->tcb.snd_max;
     tr__find(x, TR_RULE_CAP_NOT_CAPTURED, tr__rel(S, S->tcb.snd_max), tr__rel(S, x->s->seq),
              missing, 0);
+    x->ws |= TR_WS_LOST_SEGMENT;
     S->st.not_captured_bytes += missing;
     struct tr_txring *r = tr__ring_get(x->o, S);
     if (r)
@@ -246,7 +273,7 @@ static void tr__resolve_unseen(struct tr_x *x)
         return;
     S->flags &= ~(uint32_t)TR_EP_UNSEEN_PENDING;
     bool proven = tr_seq_lt(x->s->seq, S->unseen_ack) && x->s->len > 0;
-    const int64_t args[4] = {tr__rel(S, S->unseen_from), tr__rel(S, S->unseen_ack),
+    const int64_t args[TR_FINDING_ARGS] = {tr__rel(S, S->unseen_from), tr__rel(S, S->unseen_ack),
                              (uint32_t)(S->unseen_ack - S->unseen_from), 0};
     tr__find_at(x->o, x->c, proven ? TR_RULE_ACK_UNSEEN_DATA : TR_RULE_ACK_UNSEEN_CAPTURE,
                 (uint8_t)!x->dir, S->unseen_frame, S->unseen_ts, args);
@@ -286,6 +313,16 @@ static void tr__check_window_edge(struct tr_x *x)
         return;
     tr__find(x, TR_RULE_SEQ_OUTSIDE_WINDOW, tr__rel(x->snd, R->adv_right), tr__rel(x->snd, end),
              (uint32_t)(end - R->adv_right), 0);
+    struct tr_ep *S = x->snd;
+    uint32_t lo = tr_seq_gt(s->seq, R->adv_right) ? s->seq : R->adv_right;
+    if (!tr_ep_has(S, TR_EP_BEYOND)) {
+        S->beyond_low = lo;
+        S->beyond_high = end;
+    } else {
+        S->beyond_low = tr_seq_min(S->beyond_low, lo);
+        S->beyond_high = tr_seq_max(S->beyond_high, end);
+    }
+    S->flags |= TR_EP_BEYOND;
 }
 
 /* The FIN: RFC 9293 §3.6, it takes the sequence number after the last data
@@ -332,12 +369,24 @@ static void tr__check_early_data(struct tr_x *x)
         tr__find(x, TR_RULE_HS_DATA_BEFORE_ESTABLISHED, 0, x->s->len, st, 0);
 }
 
+/* A segment without data whose SEQ is past everything captured from its
+ * sender: the bytes in between were sent and not captured. */
+static void tr__empty_after_hole(struct tr_x *x)
+{
+    struct tr_ep *S = x->snd;
+    if ((x->s->flags & TR_RST) || !tr_seq_gt(x->s->seq, S->tcb.snd_max))
+        return;
+    tr__send_after_hole(x);
+    S->tcb.snd_max = S->tcb.snd_nxt = x->s->seq;
+}
+
 static void tr__classify(struct tr_x *x)
 {
     struct tr_ep *S = x->snd;
     uint32_t seq = x->s->seq;
     if (x->seqlen == 0) {
-        tr__is_probe(x);
+        if (!tr__is_probe(x))
+            tr__empty_after_hole(x);
         return;
     }
     if (tr__is_probe(x))
@@ -353,18 +402,40 @@ static void tr__classify(struct tr_x *x)
     }
 }
 
+/* The sender's first own segment, when its base came from the peer's ACK:
+ * the bytes between were sent before the capture began. Not a capture loss
+ * to report, but never seen: a later segment there fills a hole. */
+static void tr__send_first_own(struct tr_x *x)
+{
+    struct tr_ep *S = x->snd;
+    S->flags &= ~(uint32_t)TR_EP_BASE_FROM_ACK;
+    if (!tr_seq_gt(x->s->seq, S->tcb.snd_max))
+        return;
+    struct tr_txring *r = tr__ring_get(x->o, S);
+    if (r)
+        tr__ring_add_gap(r, S->tcb.snd_max, x->s->seq, x->s->ts_ns, x->s);
+    S->tcb.snd_max = S->tcb.snd_nxt = x->s->seq;
+}
+
 void tr__send(struct tr_x *x)
 {
     if (!tr_ep_has(x->snd, TR_EP_SENT_ANY))
         tr__send_base(x);
+    else if (tr_ep_has(x->snd, TR_EP_BASE_FROM_ACK))
+        tr__send_first_own(x);
     uint32_t old_max = x->snd->tcb.snd_max;
     tr__resolve_unseen(x);
     tr__classify(x);
+    bool new_data = x->seqlen && !x->retx && !x->ooo && !x->probe;
+    if (new_data)
+        tr__timer_on_send(x, old_max);
     if (x->s->len) {
         tr__check_early_data(x);
         tr__check_data_after_fin(x);
         tr__check_mss(x);
         tr__check_window_edge(x);
+        tr__window_full(x);
+        tr__sws_sender(x, new_data);
     }
     if (x->s->flags & TR_FIN)
         tr__send_fin(x, old_max);

@@ -253,9 +253,67 @@ static void tr__count(struct tr_x *x)
     x->c->last_ts = s->ts_ns;
 }
 
+/* What the next segment of this sender needs to know of this one. */
+static void tr__remember(struct tr_x *x)
+{
+    struct tr_ep *S = x->snd;
+    S->last_frame = x->s->frame;
+    S->last_ts = x->s->ts_ns;
+    S->last_flags = x->s->flags;
+    S->flags &= ~(uint32_t)(TR_EP_KEEPALIVE_LAST | TR_EP_PROBE_LAST);
+    if (x->keepalive)
+        S->flags |= TR_EP_KEEPALIVE_LAST;
+    if (x->ws & TR_WS_ZERO_WINDOW_PROBE)
+        S->flags |= TR_EP_PROBE_LAST;
+}
+
+/* The same IP packet seen again: same identification (IPv4) or the same
+ * capture instant, and the same TCP fields. It is one transmission, copied
+ * by the network or by the capture (a SPAN port, two interfaces), not a
+ * retransmission. */
+static bool tr__sig_match(const struct tr_pktsig *g, const struct tr_seg *s)
+{
+    if (!g->valid || g->seq != s->seq || g->ack != s->ack || g->len != s->len ||
+        g->flags != s->flags || g->win != s->win || g->tsval != (s->opt.has_ts ? s->opt.tsval : 0))
+        return false;
+    uint32_t sack = s->opt.nsack ? s->opt.sack[0].right : 0;
+    if (g->sack != sack)
+        return false;
+    /* With an IPv4 identification, it alone decides; without one (IPv6, or
+     * the 0 some stacks put in DF packets), the same capture microsecond. */
+    if (s->ipver == 4 && (s->ip_id || g->ip_id))
+        return g->ip_id == s->ip_id;
+    int64_t dt = s->ts_ns - g->ts;
+    return dt >= -1000 && dt <= 1000;
+}
+
+static bool tr__duplicate(struct tr_x *x)
+{
+    struct tr_ep *S = x->snd;
+    const struct tr_seg *s = x->s;
+    for (unsigned i = 0; i < 2; i++) {
+        if (!tr__sig_match(&S->sig[i], s))
+            continue;
+        S->st.duplicates++;
+        tr__find(x, TR_RULE_CAP_DUPLICATE, (int64_t)S->sig[i].frame_hint, 0, 0, 0);
+        return true;
+    }
+    S->sig[1] = S->sig[0];
+    S->sig[0] = (struct tr_pktsig){.ts = s->ts_ns, .seq = s->seq, .ack = s->ack, .len = s->len,
+                                   .tsval = s->opt.has_ts ? s->opt.tsval : 0, .ip_id = s->ip_id,
+                                   .win = s->win, .flags = s->flags, .valid = 1,
+                                   .frame_hint = s->frame,
+                                   .sack = s->opt.nsack ? s->opt.sack[0].right : 0};
+    return false;
+}
+
 static void tr__run(struct tr_x *x)
 {
+    if (x->c->end != TR_END_RST && x->c->end != TR_END_REFUSED)
+        tr__stall_check(x->o, x->c, x->s->ts_ns);
     tr__count(x);
+    if (tr__duplicate(x))
+        return;
     tr__resolve_pending(x);
     tr__resolve_fin(x);
     tr__check_flags_options(x);
@@ -272,9 +330,9 @@ static void tr__run(struct tr_x *x)
         tr__receive_fin(x);
     }
     tr__sender_statement(x);
-    x->snd->last_frame = x->s->frame;
-    x->snd->last_ts = x->s->ts_ns;
-    x->snd->last_flags = x->s->flags;
+    tr__remember(x);
+    if (x->ws && x->o->cfg.hooks.frame_flags)
+        x->o->cfg.hooks.frame_flags(x->o->cfg.hooks.ctx, x->c, x->s->frame, x->ws);
 }
 
 void tr_obs_segment(struct tr_obs *o, const struct tr_seg *s)
@@ -294,6 +352,8 @@ void tr_obs_segment(struct tr_obs *o, const struct tr_seg *s)
     }
     struct tr_x x = {.o = o, .c = c, .s = s, .snd = &c->ep[dir], .rcv = &c->ep[!dir],
                      .dir = dir, .seqlen = tr_seg_seqlen(s)};
+    if ((c->flags & TR_CONN_REUSED) && c->first_frame == s->frame)
+        x.ws |= TR_WS_REUSED_PORTS;
     tr__run(&x);
 }
 
@@ -337,7 +397,7 @@ static void tr__truncated_header(struct tr_obs *o, const struct tr_seg *s, uint3
     struct tr_conn *c = tr__lookup(o, s, h, &dir);
     if (!c)
         return;
-    const int64_t args[4] = {caplen_tcp, 0, 0, 0};
+    const int64_t args[TR_FINDING_ARGS] = {caplen_tcp, 0, 0, 0};
     tr__find_at(o, c, TR_RULE_CAP_TRUNCATED_HEADER, dir, s->frame, s->ts_ns, args);
 }
 
@@ -362,6 +422,8 @@ void tr_obs_packet(struct tr_obs *o, const struct tr_pkt *pkt)
         o->in.opts_cut++;
     if (info.segflags & TR_SEGF_IPLEN_ZERO)
         o->in.iplen_zero++;
+    if (info.segflags & TR_SEGF_IPLEN_BEYOND)
+        o->in.iplen_beyond++;
     if (seg.caplen < seg.len)
         o->in.payload_cut++;
     if (seg.csum == TR_CSUM_BAD)
@@ -380,6 +442,17 @@ void tr_obs_finish(struct tr_obs *o)
         if (!(c->flags & TR_CONN_RETIRED))
             tr__finish_conn(o, c);
     }
+}
+
+const char *tr_wsflag_name(unsigned bit)
+{
+    static const char *const n[TR_WS_COUNT] = {
+        "retransmission", "fast_retransmission", "spurious_retransmission", "out_of_order",
+        "lost_segment", "ack_lost_segment", "duplicate_ack", "zero_window", "zero_window_probe",
+        "zero_window_probe_ack", "window_full", "window_update", "keep_alive", "keep_alive_ack",
+        "reused_ports",
+    };
+    return bit < TR_WS_COUNT ? n[bit] : "?";
 }
 
 uint32_t tr_obs_conn_count(const struct tr_obs *o) { return o->conns.count; }

@@ -21,10 +21,12 @@
 
 #define TR_DIR_NONE 0xff
 
+#define TR_FINDING_ARGS 6
+
 struct tr_finding {
     uint64_t frame;
     int64_t ts;
-    int64_t arg[4];
+    int64_t arg[TR_FINDING_ARGS];
     uint32_t next;     /* arena index of the connection's next finding */
     uint32_t repeat;   /* later instances of the same rule folded into this one */
     uint16_t rule;     /* enum tr_rule */
@@ -41,6 +43,7 @@ struct tr_input_stats {
     uint64_t payload_cut;            /* TCP segments whose payload was cut */
     uint64_t opts_cut;               /* TCP segments whose options were cut */
     uint64_t iplen_zero;             /* IP length 0 (TSO capture) */
+    uint64_t iplen_beyond;           /* IP length beyond the frame's original length */
     uint64_t bad_checksum;
     uint64_t other_shard;            /* TCP segments left to other shards */
     uint64_t conns_dropped;          /* connections not tracked (limit) */
@@ -53,9 +56,35 @@ struct tr_input_stats {
     const char *first_dec_reason[TR_DEC_COUNT];
 };
 
+/* Per-frame flags in Wireshark's vocabulary (tcp.analysis.*), for
+ * `analyze --format wsflags`: tcpref's own verdicts, named as Wireshark
+ * names them (docs/wireshark.md). */
+enum tr_wsflag {
+    TR_WS_RETRANSMISSION = 1u << 0,
+    TR_WS_FAST_RETRANSMISSION = 1u << 1,
+    TR_WS_SPURIOUS_RETRANSMISSION = 1u << 2,
+    TR_WS_OUT_OF_ORDER = 1u << 3,
+    TR_WS_LOST_SEGMENT = 1u << 4,
+    TR_WS_ACK_LOST_SEGMENT = 1u << 5,
+    TR_WS_DUPLICATE_ACK = 1u << 6,
+    TR_WS_ZERO_WINDOW = 1u << 7,
+    TR_WS_ZERO_WINDOW_PROBE = 1u << 8,
+    TR_WS_ZERO_WINDOW_PROBE_ACK = 1u << 9,
+    TR_WS_WINDOW_FULL = 1u << 10,
+    TR_WS_WINDOW_UPDATE = 1u << 11,
+    TR_WS_KEEP_ALIVE = 1u << 12,
+    TR_WS_KEEP_ALIVE_ACK = 1u << 13,
+    TR_WS_REUSED_PORTS = 1u << 14,
+    TR_WS_COUNT = 15,
+};
+
+/* "retransmission", "fast_retransmission", ... for bit i. */
+const char *tr_wsflag_name(unsigned bit);
+
 /* Streaming hooks (live mode, wsflags); all optional. */
 struct tr_obs_hooks {
     void *ctx;
+    void (*frame_flags)(void *ctx, const struct tr_conn *c, uint64_t frame, uint32_t wsflags);
     void (*finding)(void *ctx, const struct tr_conn *c, const struct tr_finding *f);
     void (*conn_open)(void *ctx, const struct tr_conn *c);
     void (*conn_close)(void *ctx, const struct tr_conn *c);

@@ -89,7 +89,7 @@ static json_t *tr__file_findings(const struct tr_input_stats *in)
         struct tr_conn none = {0};
         struct tr_finding f = {.frame = in->first_dec_frame[d], .ts = in->first_pkt_ts,
                                .rule = (uint16_t)tr__file_notes[k].rule, .dir = TR_DIR_NONE,
-                               .arg = {(int64_t)in->by_dec[d]}};
+                               .arg = {(int64_t)in->by_dec[d], 0, 0, 0, 0, 0}};
         json_t *j = tr_json_finding(&none, &f, in->first_pkt_ts);
         json_object_set_new(j, "time", json_null());
         json_object_set_new(j, "count", json_integer((json_int_t)in->by_dec[d]));
@@ -129,6 +129,7 @@ static void tr__input_counts(json_t *j, const struct tr_input_stats *in)
     json_object_set_new(j, "payload_truncated", json_integer((json_int_t)in->payload_cut));
     json_object_set_new(j, "options_truncated", json_integer((json_int_t)in->opts_cut));
     json_object_set_new(j, "ip_length_zero", json_integer((json_int_t)in->iplen_zero));
+    json_object_set_new(j, "ip_length_beyond_frame", json_integer((json_int_t)in->iplen_beyond));
     json_object_set_new(j, "bad_checksums", json_integer((json_int_t)in->bad_checksum));
     json_object_set_new(j, "connections_not_tracked", json_integer((json_int_t)in->conns_dropped));
     json_object_set_new(j, "start", in->packets ? tr__iso_time(in->first_pkt_ts) : json_null());

@@ -52,6 +52,50 @@ static json_t *tr__counters(const struct tr_dirstats *st)
     json_object_set_new(j, "fin", json_integer((json_int_t)st->fin));
     json_object_set_new(j, "rst", json_integer((json_int_t)st->rst));
     json_object_set_new(j, "payload_truncated", json_integer((json_int_t)st->truncated));
+    json_object_set_new(j, "duplicates", json_integer((json_int_t)st->duplicates));
+    return j;
+}
+
+/* Re-sends by kind (analyzer/conn.h enum tr_rtx). */
+static json_t *tr__retransmissions(const struct tr_dirstats *st)
+{
+    static const char *const n[TR_RTX_COUNT] = {
+        [TR_RTX_RTO] = "timeout", [TR_RTX_RTO_RECOVERY] = "after_timeout",
+        [TR_RTX_FAST] = "fast", [TR_RTX_SACK_RECOVERY] = "sack_recovery",
+        [TR_RTX_TLP] = "tail_loss_probe", [TR_RTX_SPURIOUS] = "spurious",
+        [TR_RTX_SYN_ANSWER] = "syn_answer", [TR_RTX_WINDOW] = "window_reopened",
+        [TR_RTX_OTHER] = "other"};
+    json_t *j = json_object();
+    for (int k = 0; k < TR_RTX_COUNT; k++)
+        json_object_set_new(j, n[k], json_integer(st->rtx[k]));
+    json_object_set_new(j, "dsack_reported", json_integer(st->dsack));
+    return j;
+}
+
+/* The windows an endpoint advertised. */
+static json_t *tr__windows(const struct tr_dirstats *st)
+{
+    json_t *j = json_object();
+    json_object_set_new(j, "zero_windows", json_integer(st->zero_windows));
+    json_object_set_new(j, "zero_window_time", json_real((double)st->zero_window_ns / 1e9));
+    json_object_set_new(j, "window_updates", json_integer(st->window_updates));
+    json_object_set_new(j, "max_advertised", st->max_window ? json_integer(st->max_window) : json_null());
+    return j;
+}
+
+/* The ACKs an endpoint sent: RFC 9293 §3.8.6.3 behaviour. */
+static json_t *tr__acks(const struct tr_dirstats *st)
+{
+    static const char *const b[7] = {"<1ms", "1-10ms", "10-40ms", "40-100ms", "100-200ms",
+                                     "200-500ms", ">=500ms"};
+    json_t *j = json_object(), *h = json_object();
+    json_object_set_new(j, "acks_of_new_data", json_integer(st->acks_new));
+    json_object_set_new(j, "piggybacked", json_integer(st->acks_piggybacked));
+    json_object_set_new(j, "stretch", json_integer(st->stretch_acks));
+    for (int i = 0; i < 7; i++)
+        json_object_set_new(h, b[i], json_integer(st->ack_delay_hist[i]));
+    json_object_set_new(j, "delay", h);
+    json_object_set_new(j, "max_delay", json_real((double)st->ack_delay_max / 1e9));
     return j;
 }
 
@@ -120,6 +164,10 @@ static json_t *tr__endpoint(const struct tr_obs *o, const struct tr_conn *c, uns
     json_object_set_new(j, "state", json_string(tr_state_name((enum tr_state)e->tcb.state)));
     json_object_set_new(j, "timeline", tr__timeline(c, d, t0));
     json_object_set_new(j, "sent", tr__counters(&e->st));
+    json_object_set_new(j, "retransmissions", tr__retransmissions(&e->st));
+    json_object_set_new(j, "window", tr__windows(&e->st));
+    json_object_set_new(j, "acks", tr__acks(&e->st));
+    json_object_set_new(j, "window_full", json_integer(e->st.window_full));
     json_object_set_new(j, "rtt", tr__rtt(e, tr_obs_profile(o)));
     return j;
 }

@@ -5,9 +5,10 @@
  * (`protocol`: an endpoint broke a rule; `capture`: the capture cannot be
  * trusted here, and the checks that depend on it were skipped), the RFC text
  * it enforces, the Wireshark expert flag that corresponds to it (where one
- * exists), and templates for the report: {0}..{3} stand for the finding's
+ * exists), and templates for the report: {0}..{5} stand for the finding's
  * arguments; a suffix picks the format ({0t}: a duration in ns; {0r}: a
- * sequence number relative to the sender's ISN; plain: an integer).
+ * sequence number relative to the sender's ISN; {0v}: a timing verdict;
+ * plain: an integer).
  *
  * XX(ENUM, "id", SEVERITY, CLASS, "RFC reference", "Wireshark flag",
  *    "expected", "observed", "message")
@@ -145,6 +146,11 @@ enum tr_class { TR_CLASS_PROTOCOL = 0, TR_CLASS_CAPTURE };
     XX(CAP_BAD_CHECKSUM, "capture.bad-checksum", INFO, CAPTURE, "RFC 9293 §3.1 (checksum)",             \
        "tcp.checksum_bad", "checksum 0", "sum {0}",                                            \
        "bad TCP checksum: usually checksum offload on the capturing host")                    \
+    XX(CAP_DUPLICATE, "capture.duplicate", INFO, CAPTURE,                                      \
+       "RFC 791 §3.2 (the Identification names one datagram)", "",                             \
+       "one copy of each packet", "a copy of frame {0}",                                       \
+       "the same packet again (same IP ID, sequence, acknowledgment and timestamps as frame "  \
+       "{0}): copied by the network or the capture, not re-sent by the sender")               \
     XX(CAP_REORDERED, "capture.reordered", INFO, CAPTURE, "RFC 7323 §4.3", "", "TSval >= {0}",          \
        "TSval {1}", "the capture holds this segment after one its sender sent later")          \
     XX(CAP_IP_FRAGMENT, "capture.ip-fragment", INFO, CAPTURE,                                  \
@@ -159,6 +165,90 @@ enum tr_class { TR_CLASS_PROTOCOL = 0, TR_CLASS_CAPTURE };
     XX(CAP_UNSUPPORTED_LINK, "capture.unsupported-link", WARNING, CAPTURE, "", "",             \
        "a supported link type", "{0} packets",                                                 \
        "packets of a link type tcpref does not decode were skipped")                          \
+    /* ---- retransmission timer (RFC 6298) ---- */                                          \
+    XX(RTO_TIMEOUT, "rto.timeout", INFO, PROTOCOL,                                             \
+       "RFC 6298 §5.4 (on expiry, retransmit the earliest unacknowledged segment)",            \
+       "tcp.analysis.retransmission", "RTO {1t}", "{0t}",                                     \
+       "retransmission after a timeout of {0t}; the estimator expected an RTO of {1t} "        \
+       "(SRTT {2t}, RTTVAR {3t}, timeout #{4} of this data): {5v}")                            \
+    XX(RTO_TOO_EARLY, "rto.too-early", ERROR, PROTOCOL,                                        \
+       "RFC 6298 §5 (\"a segment is never retransmitted too early, i.e., less than one RTO "   \
+       "after the previous transmission\")", "", ">= {1t} (tolerance {2t})", "{0t}",           \
+       "retransmitted {0t} after the timer started, before the RTO of {1t} could expire")    \
+    XX(RTO_BELOW_MIN, "rto.below-minimum", WARNING, PROTOCOL,                                  \
+       "RFC 6298 §2.4 (\"if it is less than 1 second, then the RTO SHOULD be rounded up to 1 " \
+       "second\")", "", ">= {1t} (the profile's minimum RTO)", "{0t}",                         \
+       "timeout of {0t}, below the minimum RTO of {1t}")                                       \
+    XX(RTO_NO_BACKOFF, "rto.no-backoff", ERROR, PROTOCOL,                                      \
+       "RFC 6298 §5.5 (\"The host MUST set RTO <- RTO * 2 (back off the timer)\")", "",       \
+       ">= {1t} (twice the previous timeout {2t})", "{0t}",                                    \
+       "consecutive timeout of the same data without exponential backoff")                    \
+    XX(RTO_SYN_TOO_EARLY, "rto.syn-too-early", ERROR, PROTOCOL,                                \
+       "RFC 6298 §2.1 (\"the sender SHOULD set RTO <- 1 second\") and §5",                     \
+       "", ">= {1t} (tolerance {2t})", "{0t}",                                                 \
+       "SYN or SYN-ACK retransmitted {0t} after the previous one, before the RTO of {1t}")    \
+    XX(RTO_SYN_NO_BACKOFF, "rto.syn-no-backoff", ERROR, PROTOCOL,                              \
+       "RFC 6298 §5.5 (\"The host MUST set RTO <- RTO * 2\"), for SYN too (RFC 9293 MUST-22)", \
+       "", ">= {1t} (twice the previous gap {2t})", "{0t}",                                    \
+       "SYN or SYN-ACK retransmissions not backing off exponentially")                        \
+    XX(RTO_NO_SYN_FALLBACK, "rto.no-syn-fallback", ERROR, PROTOCOL,                            \
+       "RFC 6298 §5.7 (\"the RTO MUST be re-initialized to 3 seconds when data transmission "  \
+       "begins\")", "", ">= {1t}", "{0t}",                                                     \
+       "the SYN timed out and no RTT was measured, yet the first data timeout is shorter "     \
+       "than 3 s")                                                                             \
+    XX(RTO_NOT_COLLAPSED, "rto.not-collapsed", WARNING, PROTOCOL,                              \
+       "RFC 6298 §5 (after a new RTT sample the RTO \"collapses\" back; Karn: the backed-off " \
+       "RTO is kept only until then)", "", "about {1t}", "{0t}",                                \
+       "the timeout is still backed off although a new RTT measurement brought the RTO down") \
+    XX(RTO_STALL, "rto.stall", ERROR, PROTOCOL,                                                \
+       "RFC 6298 §5.4 (\"retransmit the earliest segment that has not been acknowledged\")",  \
+       "", "a retransmission within {1t}", "none for {0t}",                                    \
+       "data is outstanding, the peer's ACKs stopped, and no retransmission came: stalled")    \
+    XX(CAP_RTX_NOT_CAPTURED, "capture.retransmission-not-captured", INFO, CAPTURE,             \
+       "RFC 6298 §5.4", "", "a retransmission", "none captured for {0t}",                      \
+       "the peer acknowledged data whose retransmission the capture does not hold")           \
+    XX(CAP_RTO_UNKNOWN, "capture.rto-unknown", INFO, CAPTURE, "RFC 6298 §2, §5", "",            \
+       "the handshake", "{0}",                                                                 \
+       "without the handshake the capture point's distance to the endpoints is unknown: RTT " \
+       "samples and RTO verdicts are unknown")                                                 \
+    XX(RETX_DSACK, "retransmission.dsack", INFO, PROTOCOL,                                     \
+       "RFC 2883 §4 (a D-SACK reports a segment received twice)", "tcp.analysis.spurious_retransmission", \
+       "", "[{0r}, {1r}) received twice",                                                      \
+       "the receiver reported duplicate data: the retransmission of [{0r}, {1r}) was spurious")\
+    /* ---- windows (RFC 9293 §3.8.6) ---- */                                                  \
+    XX(WIN_ZERO, "window.zero", INFO, PROTOCOL,                                                \
+       "RFC 9293 §3.8.6.1 (zero-window probing)", "tcp.analysis.zero_window", "",            \
+       "zero window for {0t}, {1} probes",                                                     \
+       "advertised a zero window from frame {2} for {0t}; the peer sent {1} probes")           \
+    XX(WIN_PROBE_EARLY, "window.probe-early", WARNING, PROTOCOL,                               \
+       "RFC 9293 §3.8.6.1 SHLD-29 (the first probe after the zero window has existed for the " \
+       "retransmission timeout)", "", ">= {1t}", "{0t}",                                        \
+       "the first zero-window probe came {0t} after the window closed, before the RTO of {1t}")\
+    XX(WIN_PROBE_NO_BACKOFF, "window.probe-no-backoff", WARNING, PROTOCOL,                     \
+       "RFC 9293 §3.8.6.1 SHLD-30 (\"exponentially increase the interval between successive " \
+       "probes\")", "", ">= {1t} (twice the previous gap {2t})", "{0t}",                        \
+       "zero-window probes not backing off exponentially")                                     \
+    XX(WIN_SHRUNK, "window.shrunk", WARNING, PROTOCOL,                                         \
+       "RFC 9293 §3.8.6 SHLD-14 (\"A TCP receiver SHOULD NOT shrink the window, i.e., move the "\
+       "right window edge to the left\")", "", "right edge >= {0r}", "right edge {1r}",        \
+       "the receiver moved the right edge of its window {2} bytes to the left")               \
+    XX(WIN_SWS_RECEIVER, "window.sws-receiver", WARNING, PROTOCOL,                             \
+       "RFC 9293 §3.8.6.2.2 MUST-39 (receiver silly window syndrome avoidance)", "",           \
+       "a window of 0 or >= {1}", "{0} bytes",                                                 \
+       "opened a small window: the right edge moved by less than min(MSS, buffer/2)")        \
+    XX(WIN_SWS_SENDER, "window.sws-sender", WARNING, PROTOCOL,                                 \
+       "RFC 9293 §3.8.6.2.1 MUST-38 (sender silly window syndrome avoidance)", "",             \
+       "a full segment of {1} bytes", "{0} bytes, more data right after",                      \
+       "sent a small segment without PSH although the window and its own data allowed a "      \
+       "full one")                                                                             \
+    /* ---- acknowledgment behaviour (RFC 9293 §3.8.6.3, RFC 5681 §4.2) ---- */                \
+    XX(ACK_DELAY_TOO_LONG, "ack.delay-too-long", ERROR, PROTOCOL,                              \
+       "RFC 9293 §3.8.6.3 MUST-40 (\"the delay MUST be less than 0.5 seconds\")", "",          \
+       "< 500 ms", "{0t}", "data was acknowledged {0t} after it arrived")                     \
+    XX(ACK_NOT_EVERY_SECOND, "ack.not-every-second", WARNING, PROTOCOL,                        \
+       "RFC 9293 §3.8.6.3 SHLD-19, RFC 5681 §4.2 (\"an ACK SHOULD be generated for at least " \
+       "every second full-sized segment\")", "", "<= 2 full-sized segments per ACK",           \
+       "{0} segments", "one ACK for {0} full-sized segments (profile {1v})")                   \
     /* ---- reset and teardown ---- */                                                         \
     XX(RST_OUTSIDE_WINDOW, "rst.outside-window", WARNING, PROTOCOL,                                         \
        "RFC 5961 §3.2 (\"If the RST bit is set and the sequence number is outside the "        \

@@ -37,10 +37,22 @@ static const char tr__analyze_help[] =
     "read or is damaged (the report still covers everything before the damage,\n"
     "and the error names the file, frame and byte offset).\n";
 
-static int tr__analyze_files(struct tr_analysis *a, int n, char **files)
+/* --format wsflags: one line per (frame, flag), in Wireshark's names,
+ * written as the observer goes (frames come in order). */
+static void tr__wsflags_line(void *ctx, const struct tr_conn *c, uint64_t frame, uint32_t ws)
+{
+    (void)c;
+    for (unsigned b = 0; b < TR_WS_COUNT; b++)
+        if (ws & (1u << b))
+            fprintf((FILE *)ctx, "%llu\t%s\n", (unsigned long long)frame, tr_wsflag_name(b));
+}
+
+static int tr__analyze_files(struct tr_analysis *a, int n, char **files, FILE *wsout)
 {
     int rc = TR_EXIT_OK;
     for (int i = 0; i < n; i++) {
+        if (wsout && n > 1)
+            fprintf(wsout, "# %s\n", files[i]);
         if (tr_analysis_add_file(a, files[i]) < 0) {
             fprintf(stderr, "tcpref analyze: %s\n", a->files[a->nfiles - 1].error);
             rc = TR_EXIT_USAGE;
@@ -93,10 +105,19 @@ int tr_cmd_analyze(int argc, char **argv)
     struct tr_obs_config cfg;
     if (tr_cli_obs_config(&cc, &cfg, "analyze") < 0)
         return TR_EXIT_USAGE;
+    FILE *wsout = NULL;
+    if (cc.format == TR_FMT_WSFLAGS) {
+        if (!(wsout = tr_cli_open_output(&cc, "analyze")))
+            return TR_EXIT_USAGE;
+        cfg.hooks = (struct tr_obs_hooks){.ctx = wsout, .frame_flags = tr__wsflags_line};
+        cc.threads = 1; /* frame order */
+    }
     struct tr_analysis a;
     tr_analysis_init(&a, &cfg, cc.threads);
-    int rc = tr__analyze_files(&a, argc - optind, argv + optind);
-    if (tr__write(&a, &cc, "analyze") < 0)
+    int rc = tr__analyze_files(&a, argc - optind, argv + optind, wsout);
+    if (wsout)
+        tr_cli_close_output(wsout, &cc);
+    else if (tr__write(&a, &cc, "analyze") < 0)
         rc = TR_EXIT_USAGE;
     tr_analysis_free(&a);
     return rc;

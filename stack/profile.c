@@ -23,13 +23,19 @@ static const struct tr_profile tr__rfc = {
     .default_mss4 = 536,
     .default_mss6 = 1220,
     .msl_ns = SEC(120),
-    .stall_ns = SEC(60),
+    .stall_ns = SEC(1),
+    .syn_linear = 0,
+    .ack_every_second = true,
+    .shrink_to_zero_ok = false,
 };
 
-/* Linux (net/ipv4/tcp_timer.c, include/net/tcp.h): TCP_RTO_MIN 200 ms,
- * TCP_RTO_MAX 120 s, TCP_TIMEOUT_INIT 1 s, TCP_TIMEOUT_FALLBACK 3 s, tail loss
- * probes on by default (net.ipv4.tcp_early_retrans = 3), delayed ACK at most
- * TCP_DELACK_MAX 200 ms, TIME-WAIT 60 s. */
+/* Linux (net/ipv4/tcp_timer.c, tcp_input.c, include/net/tcp.h): TCP_RTO_MIN
+ * 200 ms, TCP_RTO_MAX 120 s, TCP_TIMEOUT_INIT 1 s, TCP_TIMEOUT_FALLBACK 3 s,
+ * its own RTT estimator (rto.h), tail loss probes on by default
+ * (net.ipv4.tcp_early_retrans = 3, SACK needed), SYN retransmissions at a
+ * constant 1 s for the first five (tcp_syn_linear_timeouts = 4 since 6.5;
+ * older kernels double from the start, which passes too), stretch ACKs under
+ * GRO, and a window closed at once under memory pressure. */
 static const struct tr_profile tr__linux = {
     .name = "linux",
     .rto = {.initial_ns = SEC(1), .min_ns = MS(200), .max_ns = SEC(120), .g_ns = MS(1),
@@ -46,7 +52,10 @@ static const struct tr_profile tr__linux = {
     .default_mss4 = 536,
     .default_mss6 = 1220,
     .msl_ns = SEC(30),
-    .stall_ns = SEC(60),
+    .stall_ns = SEC(1),
+    .syn_linear = 5,
+    .ack_every_second = false,
+    .shrink_to_zero_ok = true,
 };
 
 static const struct tr_profile *const tr__builtin[] = {&tr__rfc, &tr__linux};

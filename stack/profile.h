@@ -26,7 +26,11 @@ struct tr_profile {
     uint16_t default_mss4;    /* RFC 9293 MUST-15: 536 for IPv4 */
     uint16_t default_mss6;    /* RFC 9293 MUST-15: 1220 for IPv6 */
     int64_t msl_ns;           /* maximum segment lifetime (TIME-WAIT = 2 MSL) */
-    int64_t stall_ns;         /* no progress and no retransmission for this long: stall */
+    int64_t stall_ns;         /* floor of the stall threshold (4 x RTO otherwise) */
+    uint8_t syn_linear;       /* SYN retransmissions allowed at a constant RTO before
+                                 backoff (Linux >= 6.5: tcp_syn_linear_timeouts 4 = 5 gaps) */
+    bool ack_every_second;    /* check RFC 9293 SHLD-19 (Linux sends stretch ACKs under GRO) */
+    bool shrink_to_zero_ok;   /* a window closed at once under memory pressure (Linux) */
 };
 
 /* The built-in profile of that name ("rfc", "linux"), or NULL. */

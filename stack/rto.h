@@ -14,9 +14,15 @@
  * sender SHOULD set RTO <- 1 second"; §5.5: "The host MUST set RTO <- RTO * 2
  * ("back off the timer")".
  *
- * Values are kept unscaled, in nanoseconds. The `linux` formula reproduces
- * Linux's tcp_set_rto(): RTO = SRTT + max(K*RTTVAR, min RTO), i.e. the
- * minimum bounds the variance term, not the sum.
+ * Values are kept unscaled, in nanoseconds.
+ *
+ * The `linux` formula reproduces Linux's tcp_rtt_estimator() and
+ * tcp_set_rto() (net/ipv4/tcp_input.c), which depart from RFC 6298 on
+ * purpose: MDEV tracks the mean deviation with gain 1/4 (a falling RTT raises
+ * it with gain 1/32 only); RTTVAR follows the largest MDEV of the current
+ * round trip and decays towards it once per round, never below the minimum
+ * RTO; and RTO = SRTT + RTTVAR. So the minimum RTO bounds the variance term,
+ * not the sum, and the first sample R gives R + max(2R, min RTO).
  */
 #ifndef TCPREF_STACK_RTO_H
 #define TCPREF_STACK_RTO_H
@@ -45,6 +51,9 @@ struct tr_rtt_est {
     int64_t srtt_ns;
     int64_t rttvar_ns;
     int64_t rto_ns;      /* current RTO, backoff included */
+    int64_t mdev_ns;     /* linux: 4 x mean deviation */
+    int64_t mdev_max_ns; /* linux: largest MDEV in this round */
+    uint32_t rtt_seq;    /* linux: SND.NXT when the round started */
     uint32_t nsamples;
     uint8_t backoff;     /* consecutive timeouts (RTO doublings) */
 };
@@ -52,13 +61,20 @@ struct tr_rtt_est {
 /* §2.1: no measurement yet, RTO = initial. */
 void tr_rto_init(struct tr_rtt_est *e, const struct tr_rto_params *p);
 /* §2.2 / §2.3: feed one RTT measurement; clears the backoff (Karn: a valid
- * sample is taken only from a segment that was not retransmitted). */
-void tr_rto_sample(struct tr_rtt_est *e, const struct tr_rto_params *p, int64_t r_ns);
+ * sample is taken only from a segment that was not retransmitted).
+ * snd_una / snd_nxt are the sender's after the ACK that gave the sample (the
+ * linux formula counts round trips with them; RFC 6298 ignores them). */
+void tr_rto_sample(struct tr_rtt_est *e, const struct tr_rto_params *p, int64_t r_ns,
+                   uint32_t snd_una, uint32_t snd_nxt);
 /* §5.5: RTO <- RTO * 2, bounded by the maximum. */
 void tr_rto_backoff(struct tr_rtt_est *e, const struct tr_rto_params *p);
 /* The RTO computed from SRTT and RTTVAR without backoff (initial RTO when no
  * sample was taken). */
 int64_t tr_rto_base(const struct tr_rtt_est *e, const struct tr_rto_params *p);
+/* The RTO without the §2.4 floor (a SHOULD), backoff included: what §5's
+ * MUST ("never retransmitted ... less than one RTO after") is held to. For
+ * the linux formula the same as rto_ns (its floor is built into RTTVAR). */
+int64_t tr_rto_unfloored(const struct tr_rtt_est *e, const struct tr_rto_params *p);
 /* §5.7: after the SYN's timer expired, RTO <- fallback when data begins. */
 void tr_rto_syn_fallback(struct tr_rtt_est *e, const struct tr_rto_params *p);
 

@@ -1,0 +1,432 @@
+/*
+ * Retransmissions and the retransmission timer (RFC 6298), as each sender
+ * runs them.
+ *
+ * The timer (§5): started when data is sent and it is not running (§5.1),
+ * restarted when an ACK acknowledges new data (§5.3), stopped when all data
+ * is acknowledged (§5.2); on expiry the earliest unacknowledged segment is
+ * re-sent (§5.4) and the RTO doubles (§5.5). Every segment that re-sends
+ * sequence space is classified: spurious (already acknowledged), fast
+ * retransmit or SACK loss recovery (the peer's duplicate ACKs or SACK blocks
+ * showed the loss: RFC 5681 §3.2, RFC 6675), tail loss probe (RFC 8985 §7,
+ * when the profile expects them), timeout, or a later re-send of a loss
+ * episode. Timeouts are judged against the estimator's RTO at that moment.
+ *
+ * Where the capture was taken: a timeout observed at the capture point is
+ * never shorter than the sender's (the ACK that restarted the timer reached
+ * the capture before the sender; the retransmission reached it after), so a
+ * "too early" verdict is sound from anywhere. RTT samples taken at the
+ * capture point miss the round trip between the capture and the sender; the
+ * handshake measures it (tr__vantage) and it is added back.
+ */
+#include "analyzer/format.h"
+#include "analyzer/obs_int.h"
+#include "stack/seq.h"
+
+enum { TR_REC_NONE = 0, TR_REC_FAST, TR_REC_RTO };
+
+static int64_t tr__max64(int64_t a, int64_t b) { return a > b ? a : b; }
+
+/* The profile's tolerance around an expected duration. */
+static int64_t tr__tol(const struct tr_obs *o, int64_t expected)
+{
+    return tr__max64(o->prof.tol_abs_ns, expected * o->prof.tol_pct / 100);
+}
+
+/* The round trip between the capture point and endpoint ep, when known. */
+static int64_t tr__side(const struct tr_conn *c, unsigned ep)
+{
+    return c->side_known ? c->side_rtt[ep] : 0;
+}
+
+/* ---- vantage point and handshake RTT ---- */
+
+/* Called when the handshake completes: the capture point splits the round
+ * trip into the server's side (SYN to SYN-ACK) and the client's side
+ * (SYN-ACK to ACK). */
+void tr__vantage(struct tr_obs *o, struct tr_conn *c)
+{
+    const struct tr_ep *cl = &c->ep[0], *sv = &c->ep[1];
+    if (!tr_ep_has(cl, TR_EP_SYN_SEEN) || !tr_ep_has(sv, TR_EP_SYN_SEEN))
+        return;
+    int64_t server_side = sv->syn_ts - cl->syn_ts, client_side = c->hs_ack_ts - sv->syn_ts;
+    if (server_side < 0 || client_side < 0)
+        return; /* reordered capture: no vantage */
+    c->side_rtt[0] = client_side;
+    c->side_rtt[1] = server_side;
+    c->side_known = true;
+    (void)o;
+}
+
+void tr__rtt_sample(struct tr_obs *o, struct tr_conn *c, unsigned ep, int64_t capture_rtt)
+{
+    struct tr_ep *e = &c->ep[ep];
+    int64_t rtt = capture_rtt + tr__side(c, ep);
+    if (rtt < 0)
+        return;
+    if (e->rtt_n == 0 || rtt < e->rtt_min)
+        e->rtt_min = rtt;
+    if (e->rtt_n == 0 || rtt > e->rtt_max)
+        e->rtt_max = rtt;
+    e->rtt_sum += rtt;
+    e->rtt_n++;
+    tr_rto_sample(&e->tcb.rtt, &o->prof.rto, rtt, e->tcb.snd_una, e->tcb.snd_max);
+}
+
+/* The handshake's own samples (RFC 6298 §3 with Karn: only from a SYN or
+ * SYN-ACK sent once, or matched by its timestamp): SYN to the ACK that
+ * completes the handshake is the full round trip of both endpoints. */
+void tr__handshake_samples(struct tr_obs *o, struct tr_conn *c)
+{
+    if (!c->side_known)
+        return;
+    int64_t full = c->side_rtt[0] + c->side_rtt[1];
+    for (unsigned ep = 0; ep < 2; ep++)
+        if (c->ep[ep].st.syn == 1)
+            tr__rtt_sample(o, c, ep, full - tr__side(c, ep));
+}
+
+/* ---- the timer ---- */
+
+/* RFC 6298 §5.7: after a SYN timed out with no RTT measured, RTO <- 3 s
+ * when data transmission begins. */
+static void tr__syn_fallback(struct tr_obs *o, struct tr_ep *S)
+{
+    if (tr_ep_has(S, TR_EP_FALLBACK_DONE))
+        return;
+    S->flags |= TR_EP_FALLBACK_DONE;
+    if (o->prof.syn_fallback && tr_tcb_has(&S->tcb, TR_TCB_SYN_TIMEDOUT) && S->tcb.rtt.nsamples == 0)
+        tr_rto_syn_fallback(&S->tcb.rtt, &o->prof.rto);
+}
+
+/* New data goes out: §5.1, start the timer if it is not running. */
+void tr__timer_on_send(struct tr_x *x, uint32_t old_max)
+{
+    struct tr_ep *S = x->snd;
+    if (!(x->s->flags & TR_SYN))
+        tr__syn_fallback(x->o, S);
+    if (S->tcb.snd_una == old_max || !S->timer_start)
+        S->timer_start = x->s->ts_ns;
+    S->last_tx_ts = x->s->ts_ns;
+}
+
+/* The peer acknowledged new data of D (x->snd sent the ACK): §5.2 / §5.3. */
+void tr__timer_on_ack(struct tr_x *x, struct tr_ep *D)
+{
+    uint32_t ack = x->s->ack;
+    if (D->stall) {
+        /* A stall was suspected, yet the data is acknowledged without a
+         * captured retransmission: the capture missed it. */
+        const int64_t a[TR_FINDING_ARGS] = {x->s->ts_ns - D->timer_start};
+        tr__find_at(x->o, x->c, TR_RULE_CAP_RTX_NOT_CAPTURED, x->dir, x->s->frame, x->s->ts_ns, a);
+        D->stall = 0;
+    }
+    if (D->recovery && tr_seq_ge(ack, D->recovery_point))
+        D->recovery = TR_REC_NONE;
+    if (tr_ep_has(D, TR_EP_SACK_HIGH) && tr_seq_ge(ack, D->sack_high))
+        D->flags &= ~(uint32_t)TR_EP_SACK_HIGH;
+    if (tr_ep_has(D, TR_EP_BEYOND) && tr_seq_ge(ack, D->beyond_high))
+        D->flags &= ~(uint32_t)TR_EP_BEYOND;
+    D->ntimeouts = 0;
+    D->tlp_out = 0;
+    D->flags &= ~(uint32_t)TR_EP_SMALL_PENDING;
+    D->timer_start = ack == D->tcb.snd_max ? 0 : x->s->ts_ns;
+}
+
+/* ---- SACK and D-SACK from the peer's ACK ---- */
+
+/* RFC 2883 §4: the first SACK block reports a duplicate when it lies below
+ * the cumulative ACK or inside the second block. */
+static bool tr__is_dsack(const struct tr_opts *o, uint32_t ack)
+{
+    if (!o->nsack)
+        return false;
+    const struct tr_sack_block *b = &o->sack[0];
+    if (tr_seq_le(b->right, ack))
+        return true;
+    return o->nsack > 1 && tr_seq_ge(b->left, o->sack[1].left) && tr_seq_le(b->right, o->sack[1].right);
+}
+
+/* x->snd sent SACK blocks about the data of D = x->rcv. */
+void tr__sack_info(struct tr_x *x)
+{
+    const struct tr_opts *o = &x->s->opt;
+    struct tr_ep *D = x->rcv;
+    if (!o->nsack || !x->opts_known)
+        return;
+    unsigned first = 0;
+    if (tr__is_dsack(o, x->s->ack)) {
+        D->st.dsack++;
+        tr__find(x, TR_RULE_RETX_DSACK, tr__rel(D, o->sack[0].left), tr__rel(D, o->sack[0].right), 0, 0);
+        first = 1;
+    }
+    for (unsigned i = first; i < o->nsack; i++) {
+        uint32_t r = o->sack[i].right;
+        if (tr_seq_le(r, x->s->ack) || tr_seq_gt(r, D->tcb.snd_max))
+            continue;
+        if (!tr_ep_has(D, TR_EP_SACK_HIGH) || tr_seq_gt(r, D->sack_high))
+            D->sack_high = r;
+        D->flags |= TR_EP_SACK_HIGH;
+    }
+}
+
+/* ---- classifying a re-send ---- */
+
+/* RFC 5681 §3.2: the segment at the cumulative ACK, re-sent after
+ * duplicate ACKs (two or more seen: the third may not be captured yet). */
+static bool tr__dupack_evidence(const struct tr_x *x)
+{
+    const struct tr_ep *R = x->rcv;
+    /* Duplicate ACKs that came before the sender's latest re-send were
+     * answered by it: they do not trigger this one. */
+    return R->dupack_run >= 2 && x->s->seq == R->highest_ack && R->dupack_ts > x->snd->last_rtx_ts;
+}
+
+/* The peer's duplicate ACKs or SACK blocks (RFC 6675) show it lost. */
+bool tr__loss_evidence(const struct tr_x *x)
+{
+    const struct tr_ep *S = x->snd;
+    if (tr__dupack_evidence(x))
+        return true;
+    return tr_ep_has(S, TR_EP_SACK_HIGH) && tr_seq_lt(x->s->seq, S->sack_high);
+}
+
+/* RFC 8985 §7 (Linux with SACK): the first re-send of the tail segment of a
+ * flight, before any loss was shown. */
+static bool tr__is_tlp(const struct tr_x *x)
+{
+    const struct tr_ep *S = x->snd;
+    if (!x->o->prof.tlp || !tr_tcb_has(&S->tcb, TR_TCB_SACK_OK) || S->tlp_out || S->ntimeouts ||
+        S->recovery || (x->s->flags & TR_SYN))
+        return false;
+    return x->s->seq + x->seqlen == S->tcb.snd_max;
+}
+
+/* A SYN-ACK re-sent right after the client's duplicate SYN is an answer to
+ * it (RFC 9293 §3.10.7.2), not a timeout. */
+static bool tr__is_syn_answer(const struct tr_x *x)
+{
+    const struct tr_ep *S = x->snd, *R = x->rcv;
+    if ((x->s->flags & (TR_SYN | TR_ACK)) != (TR_SYN | TR_ACK) || R->st.syn < 2)
+        return false;
+    return R->syn_ts > S->last_tx_ts && x->s->ts_ns - R->syn_ts < S->tcb.rtt.rto_ns / 2;
+}
+
+/* The timer could have expired: the RTO (within tolerance) has passed
+ * since it was last started. */
+static bool tr__timer_expired(const struct tr_x *x)
+{
+    const struct tr_ep *S = x->snd;
+    int64_t rto = S->tcb.rtt.rto_ns;
+    return S->timer_start && x->s->ts_ns - S->timer_start >= rto - tr__tol(x->o, rto);
+}
+
+static enum tr_rtx tr__kind(struct tr_x *x)
+{
+    const struct tr_ep *S = x->snd, *R = x->rcv;
+    uint32_t end = x->s->seq + x->seqlen;
+    bool head = x->s->seq == S->tcb.snd_una;
+    if (x->s->len && tr_ep_has(R, TR_EP_ACK_SEEN) && tr_seq_le(end, R->highest_ack) &&
+        !(x->s->flags & TR_SYN))
+        return TR_RTX_SPURIOUS;
+    if (tr__is_syn_answer(x))
+        return TR_RTX_SYN_ANSWER;
+    /* The head again after a timeout with no ACK since, or once the timer
+     * could have expired in recovery: a timeout, judged as one. */
+    if (head && ((S->recovery == TR_REC_RTO && S->ntimeouts) || (S->recovery && tr__timer_expired(x))))
+        return TR_RTX_RTO;
+    /* After a timeout the sender re-sends the rest of the flight as ACKs
+     * come back (go-back-N; Linux's loss state): not new timeouts. */
+    if (S->recovery == TR_REC_RTO && tr_seq_lt(x->s->seq, S->recovery_point) && !head)
+        return TR_RTX_RTO_RECOVERY;
+    if (tr__dupack_evidence(x))
+        return TR_RTX_FAST;
+    if (tr__loss_evidence(x))
+        return TR_RTX_SACK_RECOVERY;
+    /* Data the receiver could not take (beyond its window), sent again
+     * before any timeout: SHLD-16, not a loss signal. */
+    if (tr_ep_has(S, TR_EP_BEYOND) && tr_seq_in(x->s->seq, S->beyond_low, S->beyond_high) &&
+        !tr__timer_expired(x))
+        return TR_RTX_WINDOW;
+    if (S->recovery == TR_REC_RTO && tr_seq_lt(x->s->seq, S->recovery_point))
+        return TR_RTX_RTO_RECOVERY;
+    if (S->recovery == TR_REC_FAST && tr_seq_lt(x->s->seq, S->recovery_point))
+        return TR_RTX_SACK_RECOVERY;
+    if (tr__is_tlp(x))
+        return TR_RTX_TLP;
+    if (head)
+        return TR_RTX_RTO;
+    return TR_RTX_OTHER;
+}
+
+/* ---- judging a timeout ---- */
+
+struct tr__judge {
+    int64_t observed, expected, tol;
+    enum tr_rule rule;    /* the violation, or TR_RULE_COUNT */
+    int64_t a1, a2;       /* its expected value and second argument */
+    enum tr_verdict verdict;
+};
+
+/* Consecutive timeouts of the same data: each at least twice the one before
+ * (§5.5), up to the maximum; Linux's first SYN retransmissions are linear. */
+static void tr__judge_repeat(const struct tr_x *x, struct tr__judge *j, bool syn)
+{
+    const struct tr_ep *S = x->snd;
+    const struct tr_profile *p = &x->o->prof;
+    if (syn && S->ntimeouts < p->syn_linear) {
+        j->expected = p->rto.initial_ns;
+        if (j->observed < j->expected - j->tol)
+            j->rule = TR_RULE_RTO_SYN_TOO_EARLY, j->a1 = j->expected, j->a2 = j->tol;
+        return;
+    }
+    int64_t need = S->last_timeout * 2 < p->rto.max_ns ? S->last_timeout * 2 : p->rto.max_ns;
+    j->expected = need;
+    j->tol = tr__tol(x->o, need);
+    if (j->observed < need - j->tol)
+        j->rule = syn ? TR_RULE_RTO_SYN_NO_BACKOFF : TR_RULE_RTO_NO_BACKOFF, j->a1 = need,
+        j->a2 = S->last_timeout;
+}
+
+/* The first timeout of this data: not before the estimator's RTO (§5), not
+ * below the profile's minimum (§2.4), 3 s after a SYN timeout (§5.7). */
+static void tr__judge_first(const struct tr_x *x, struct tr__judge *j, bool syn)
+{
+    const struct tr_ep *S = x->snd;
+    const struct tr_profile *p = &x->o->prof;
+    bool fallback = tr_ep_has(S, TR_EP_FALLBACK_DONE) && S->tcb.rtt.nsamples == 0 &&
+                    tr_tcb_has(&S->tcb, TR_TCB_SYN_TIMEDOUT) && p->syn_fallback;
+    if (j->observed < j->expected - j->tol) {
+        j->rule = syn ? TR_RULE_RTO_SYN_TOO_EARLY : fallback ? TR_RULE_RTO_NO_SYN_FALLBACK : TR_RULE_RTO_TOO_EARLY;
+        j->a1 = j->expected;
+        j->a2 = j->tol;
+    } else if (!syn && j->observed < p->rto.min_ns - tr__tol(x->o, p->rto.min_ns)) {
+        j->rule = TR_RULE_RTO_BELOW_MIN;
+        j->a1 = p->rto.min_ns;
+    } else if (!syn && S->tcb.rtt.backoff == 0 && S->tcb.rtt.nsamples &&
+               j->observed > 2 * j->expected + j->tol + tr__side(x->c, x->dir) + p->rto.min_ns) {
+        j->rule = TR_RULE_RTO_NOT_COLLAPSED;
+        j->a1 = j->expected;
+    }
+}
+
+static void tr__judge(const struct tr_x *x, struct tr__judge *j)
+{
+    const struct tr_ep *S = x->snd;
+    bool syn = (x->s->flags & TR_SYN) != 0;
+    *j = (struct tr__judge){0};
+    j->rule = TR_RULE_COUNT;
+    j->observed = x->s->ts_ns - S->timer_start;
+    /* §5 (MUST) against the estimator; §2.4's floor (SHOULD) separately. */
+    j->expected = tr_rto_unfloored(&S->tcb.rtt, &x->o->prof.rto);
+    j->tol = tr__tol(x->o, j->expected);
+    if (S->ntimeouts)
+        tr__judge_repeat(x, j, syn);
+    else
+        tr__judge_first(x, j, syn);
+    j->verdict = j->rule == TR_RULE_COUNT ? TR_VERDICT_OK : TR_VERDICT_VIOLATION;
+    if (!x->c->side_known && !syn && j->rule == TR_RULE_COUNT)
+        j->verdict = TR_VERDICT_UNKNOWN; /* the sender's RTT is unknown */
+}
+
+static void tr__timeout(struct tr_x *x)
+{
+    struct tr_ep *S = x->snd;
+    if (!S->timer_start) {
+        const int64_t a[TR_FINDING_ARGS] = {0, S->tcb.rtt.rto_ns, S->tcb.rtt.srtt_ns,
+                                            S->tcb.rtt.rttvar_ns, S->ntimeouts + 1, TR_VERDICT_UNKNOWN};
+        tr__find6(x, TR_RULE_RTO_TIMEOUT, a);
+    } else {
+        struct tr__judge j;
+        tr__judge(x, &j);
+        const int64_t a[TR_FINDING_ARGS] = {j.observed, j.expected, S->tcb.rtt.srtt_ns,
+                                            S->tcb.rtt.rttvar_ns, S->ntimeouts + 1, j.verdict};
+        tr__find6(x, TR_RULE_RTO_TIMEOUT, a);
+        if (j.rule != TR_RULE_COUNT)
+            tr__find(x, j.rule, j.observed, j.a1, j.a2, 0);
+        S->last_timeout = j.observed;
+    }
+    bool linear = (x->s->flags & TR_SYN) && S->ntimeouts < x->o->prof.syn_linear;
+    if (!linear)
+        tr_rto_backoff(&S->tcb.rtt, &x->o->prof.rto);
+    if (S->ntimeouts < UINT8_MAX)
+        S->ntimeouts++;
+    S->recovery = TR_REC_RTO;
+    S->recovery_point = S->tcb.snd_max;
+    S->timer_start = x->s->ts_ns;
+}
+
+/* A late retransmission after a suspected stall. */
+static void tr__stall_resolved(struct tr_x *x)
+{
+    struct tr_ep *S = x->snd;
+    if (!S->stall)
+        return;
+    S->stall = 0;
+    tr__find(x, TR_RULE_RTO_STALL, x->s->ts_ns - S->timer_start, S->tcb.rtt.rto_ns, 0, 0);
+}
+
+enum tr_rtx tr__resend(struct tr_x *x)
+{
+    struct tr_ep *S = x->snd;
+    tr__stall_resolved(x);
+    enum tr_rtx k = tr__kind(x);
+    S->st.rtx[k]++;
+    switch (k) {
+    case TR_RTX_RTO:
+        tr__timeout(x);
+        break;
+    case TR_RTX_TLP:
+        S->tlp_out = 1;
+        S->timer_start = x->s->ts_ns; /* Linux restarts the RTO from the probe */
+        break;
+    case TR_RTX_FAST:
+    case TR_RTX_SACK_RECOVERY:
+        if (S->recovery == TR_REC_NONE) {
+            S->recovery = TR_REC_FAST;
+            S->recovery_point = S->tcb.snd_max;
+        }
+        break;
+    default:
+        break;
+    }
+    S->last_tx_ts = x->s->ts_ns;
+    S->last_rtx_ts = x->s->ts_ns;
+    return k;
+}
+
+/* ---- stalls ---- */
+
+static int64_t tr__stall_after(const struct tr_obs *o, const struct tr_conn *c, unsigned ep)
+{
+    int64_t rto = c->ep[ep].tcb.rtt.rto_ns;
+    return tr__max64(4 * rto, o->prof.stall_ns) + tr__side(c, ep);
+}
+
+/* Data outstanding, the timer running, and no retransmission long past the
+ * RTO: suspected at the next segment of the connection, decided by what
+ * comes next (a late retransmission, or an ACK showing the capture missed
+ * it) or by the end of the capture. */
+void tr__stall_check(struct tr_obs *o, struct tr_conn *c, int64_t now)
+{
+    for (unsigned ep = 0; ep < 2; ep++) {
+        struct tr_ep *e = &c->ep[ep];
+        if (!e->timer_start || e->stall || e->tcb.snd_una == e->tcb.snd_max)
+            continue;
+        if (now - e->timer_start > tr__stall_after(o, c, ep))
+            e->stall = 1;
+    }
+}
+
+void tr__stall_finish(struct tr_obs *o, struct tr_conn *c, int64_t capture_end)
+{
+    tr__stall_check(o, c, capture_end);
+    for (unsigned ep = 0; ep < 2; ep++) {
+        struct tr_ep *e = &c->ep[ep];
+        if (!e->stall)
+            continue;
+        e->stall = 0;
+        const int64_t a[TR_FINDING_ARGS] = {capture_end - e->timer_start, e->tcb.rtt.rto_ns};
+        tr__find_at(o, c, TR_RULE_RTO_STALL, (uint8_t)ep, c->last_frame, capture_end, a);
+    }
+}
