@@ -87,6 +87,27 @@ void tr_conn_iter_init(struct tr_conn_iter *it, const struct tr_file_result *f)
 {
     memset(it, 0, sizeof *it);
     it->f = f;
+    for (unsigned k = 0; k < f->nobs; k++)
+        if (f->obs[k])
+            it->sorted[k] = tr_obs_sorted(f->obs[k], &it->n[k]);
+}
+
+uint64_t tr_file_released(const struct tr_file_result *f)
+{
+    uint64_t n = 0;
+    for (unsigned k = 0; k < f->nobs; k++)
+        if (f->obs[k])
+            n += tr_obs_input(f->obs[k])->conns_released;
+    return n;
+}
+
+uint64_t tr_file_released_rule(const struct tr_file_result *f, unsigned r)
+{
+    uint64_t n = 0;
+    for (unsigned k = 0; k < f->nobs; k++)
+        if (f->obs[k])
+            n += tr_obs_input(f->obs[k])->released_by_rule[r];
+    return n;
 }
 
 const struct tr_conn *tr_conn_iter_next(struct tr_conn_iter *it, const struct tr_obs **obs)
@@ -94,8 +115,7 @@ const struct tr_conn *tr_conn_iter_next(struct tr_conn_iter *it, const struct tr
     const struct tr_conn *best = NULL;
     unsigned bk = 0;
     for (unsigned k = 0; k < it->f->nobs; k++) {
-        const struct tr_obs *o = it->f->obs[k];
-        const struct tr_conn *c = o ? tr_obs_conn(o, it->pos[k]) : NULL;
+        const struct tr_conn *c = it->pos[k] < it->n[k] ? it->sorted[k][it->pos[k]] : NULL;
         if (c && (!best || c->first_frame < best->first_frame)) {
             best = c;
             bk = k;

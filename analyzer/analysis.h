@@ -44,10 +44,15 @@ void tr_analysis_free(struct tr_analysis *a);
  * across shards: start with it->pos zeroed. */
 struct tr_conn_iter {
     const struct tr_file_result *f;
-    uint32_t pos[TR_MAX_SHARDS];
+    uint32_t pos[TR_MAX_SHARDS], n[TR_MAX_SHARDS];
+    const struct tr_conn *const *sorted[TR_MAX_SHARDS];
     uint32_t index;           /* connection id within the file */
 };
 void tr_conn_iter_init(struct tr_conn_iter *it, const struct tr_file_result *f);
+/* Connections of a file that were released (only counted), and their
+ * findings of rule r, summed over the shards. */
+uint64_t tr_file_released(const struct tr_file_result *f);
+uint64_t tr_file_released_rule(const struct tr_file_result *f, unsigned r);
 const struct tr_conn *tr_conn_iter_next(struct tr_conn_iter *it, const struct tr_obs **obs);
 
 /* Input counters of a file (identical in every shard). */

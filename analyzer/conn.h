@@ -223,6 +223,9 @@ enum {
     TR_CONN_RETIRED = 1u << 5,     /* no longer in the flow table */
     TR_CONN_HS_DONE = 1u << 6,     /* handshake completed */
     TR_CONN_TFO = 1u << 7,         /* Fast Open in use */
+    TR_CONN_CLOSE_SENT = 1u << 8,  /* the conn_close hook ran */
+    TR_CONN_RELEASED = 1u << 9,    /* its slot is free; only its totals remain */
+    TR_CONN_EVICTED = 1u << 10,    /* closed out by the connection limit or idle timeout */
 };
 
 #define TR_MAX_TRANS 14
@@ -266,6 +269,7 @@ struct tr_conn {
     uint16_t ntrans, trans_dropped;
     struct tr_trans trans[TR_MAX_TRANS];
     uint32_t hash;            /* flow hash (shard selection, table) */
+    uint32_t lru_prev, lru_next; /* active connections, least recently used first */
 };
 
 /* The frame number of a frame offset stored in the connection. */

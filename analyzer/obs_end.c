@@ -65,6 +65,7 @@ void tr__finish_conn(struct tr_obs *o, struct tr_conn *c)
             tr__ring_release_if_idle(o, &c->ep[d]);
         }
     }
-    if (o->cfg.hooks.conn_close)
+    if (o->cfg.hooks.conn_close && !(c->flags & TR_CONN_CLOSE_SENT))
         o->cfg.hooks.conn_close(o->cfg.hooks.ctx, c);
+    c->flags |= TR_CONN_CLOSE_SENT;
 }

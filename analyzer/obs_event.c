@@ -77,7 +77,11 @@ void tr__find_at(struct tr_obs *o, struct tr_conn *c, enum tr_rule r, uint8_t di
 {
     if (tr__fold(o, c, (uint16_t)r))
         return;
-    uint32_t i = tr__chunks_push(&o->findings);
+    uint32_t i = o->finding_free;
+    if (i != TR_NIL)
+        o->finding_free = ((struct tr_finding *)tr__chunks_at(&o->findings, i))->next;
+    else
+        i = tr__chunks_push(&o->findings);
     if (i == TR_NIL) {
         c->nsuppressed++;
         return;

@@ -27,6 +27,12 @@ struct tr_obs {
     struct tr__chunks rings;     /* struct tr_txring */
     uint32_t ring_free;          /* free list head, TR_NIL when empty */
     struct tr__chunks findings;  /* struct tr_finding */
+    uint32_t finding_free;       /* free list of findings (released connections) */
+    uint32_t conn_free;          /* free list of connection slots */
+    uint32_t lru_head, lru_tail; /* active connections, least recently used first */
+    uint32_t active, records;    /* connections in the table; ended ones kept */
+    const struct tr_conn **sorted;
+    uint32_t sorted_cap;
     struct tr_input_stats in;
 };
 

@@ -25,7 +25,8 @@ int tr_obs_new(struct tr_obs **out, const struct tr_obs_config *cfg, uint32_t fi
     o->conns.elem = sizeof(struct tr_conn);
     o->rings.elem = sizeof(struct tr_txring);
     o->findings.elem = sizeof(struct tr_finding);
-    o->ring_free = TR_NIL;
+    o->ring_free = o->finding_free = o->conn_free = TR_NIL;
+    o->lru_head = o->lru_tail = TR_NIL;
     if (tr_flowtab_init(&o->tab, 1024) < 0) {
         free(o);
         return TR_ENOMEM;
@@ -42,6 +43,7 @@ void tr_obs_free(struct tr_obs *o)
     tr__chunks_free(&o->conns);
     tr__chunks_free(&o->rings);
     tr__chunks_free(&o->findings);
+    free(o->sorted);
     free(o);
 }
 
@@ -135,13 +137,115 @@ static bool tr__starts_new(const struct tr_conn *c, const struct tr_seg *s, uint
     return (c->flags & TR_CONN_HS_DONE) != 0;
 }
 
-static void tr__retire(struct tr_obs *o, struct tr_conn *c, uint32_t idx)
+/* ---- the least-recently-used list of active connections ---- */
+
+static struct tr_conn *tr__at(const struct tr_obs *o, uint32_t i) { return tr__chunks_at(&o->conns, i); }
+
+static void tr__lru_unlink(struct tr_obs *o, struct tr_conn *c)
 {
-    tr_flowtab_remove(&o->tab, c->hash, idx);
+    if (c->lru_prev != TR_NIL)
+        tr__at(o, c->lru_prev)->lru_next = c->lru_next;
+    else
+        o->lru_head = c->lru_next;
+    if (c->lru_next != TR_NIL)
+        tr__at(o, c->lru_next)->lru_prev = c->lru_prev;
+    else
+        o->lru_tail = c->lru_prev;
+    c->lru_prev = c->lru_next = TR_NIL;
+}
+
+static void tr__lru_append(struct tr_obs *o, struct tr_conn *c)
+{
+    c->lru_next = TR_NIL;
+    c->lru_prev = o->lru_tail;
+    if (o->lru_tail != TR_NIL)
+        tr__at(o, o->lru_tail)->lru_next = c->id;
+    else
+        o->lru_head = c->id;
+    o->lru_tail = c->id;
+}
+
+static void tr__lru_touch(struct tr_obs *o, struct tr_conn *c)
+{
+    if (o->lru_tail == c->id)
+        return;
+    tr__lru_unlink(o, c);
+    tr__lru_append(o, c);
+}
+
+/* ---- ending, releasing ---- */
+
+/* A released connection keeps only its totals; its slot and findings are
+ * reused. */
+static void tr__release(struct tr_obs *o, struct tr_conn *c)
+{
+    uint32_t i = c->f_head;
+    while (i != TR_NIL) {
+        struct tr_finding *f = tr__chunks_at(&o->findings, i);
+        uint32_t next = f->next;
+        o->in.released_by_rule[f->rule] += 1 + f->repeat;
+        f->next = o->finding_free;
+        o->finding_free = i;
+        i = next;
+    }
+    c->f_head = c->f_tail = TR_NIL;
+    c->flags |= TR_CONN_RELEASED;
+    c->lru_next = o->conn_free;
+    o->conn_free = c->id;
+    o->records--;
+    o->in.conns_released++;
+}
+
+static void tr__retire(struct tr_obs *o, struct tr_conn *c)
+{
+    tr_flowtab_remove(&o->tab, c->hash, c->id);
+    tr__lru_unlink(o, c);
+    o->active--;
     c->flags |= TR_CONN_RETIRED;
     tr__finish_conn(o, c);
     if (c->end == TR_END_OPEN || c->end == TR_END_HALF)
         c->end = TR_END_SUPERSEDED;
+    /* The first max_records ended connections stay in detail; later ones
+     * are summarized. */
+    if (o->cfg.release_closed || (o->cfg.max_records && o->records - o->active > o->cfg.max_records))
+        tr__release(o, c);
+}
+
+/* Closed out before its end: evicted by the connection limit, or idle. */
+static void tr__close_out(struct tr_obs *o, struct tr_conn *c, bool idle)
+{
+    c->flags |= TR_CONN_EVICTED;
+    if (idle)
+        o->in.conns_expired++;
+    else
+        o->in.conns_evicted++;
+    tr__retire(o, c);
+}
+
+uint32_t tr_obs_expire(struct tr_obs *o, int64_t now, int64_t idle_ns)
+{
+    uint32_t n = 0;
+    while (o->lru_head != TR_NIL) {
+        struct tr_conn *c = tr__at(o, o->lru_head);
+        if (now - c->last_ts <= idle_ns)
+            break;
+        tr__close_out(o, c, true);
+        n++;
+    }
+    return n;
+}
+
+uint32_t tr_obs_active(const struct tr_obs *o) { return o->active; }
+
+static uint32_t tr__conn_alloc(struct tr_obs *o)
+{
+    uint32_t idx = o->conn_free;
+    if (idx == TR_NIL)
+        return tr__chunks_push(&o->conns);
+    struct tr_conn *c = tr__at(o, idx);
+    o->conn_free = c->lru_next;
+    memset(c, 0, sizeof *c);
+    return idx;
 }
 
 static void tr__init_endpoints(struct tr_obs *o, struct tr_conn *c)
@@ -187,18 +291,14 @@ static void tr__initial_states(struct tr_conn *c, const struct tr_seg *s)
 static struct tr_conn *tr__create(struct tr_obs *o, const struct tr_seg *s, uint32_t h,
                                   uint8_t *dir, bool reused)
 {
-    if (o->cfg.max_conns && o->conns.count >= o->cfg.max_conns) {
-        o->in.conns_dropped++;
-        return NULL;
-    }
-    uint32_t idx = tr__chunks_push(&o->conns);
+    if (o->cfg.max_conns && o->active >= o->cfg.max_conns && o->lru_head != TR_NIL)
+        tr__close_out(o, tr__at(o, o->lru_head), false);
+    uint32_t idx = tr__conn_alloc(o);
     if (idx == TR_NIL || tr_flowtab_insert(&o->tab, h, idx) < 0) {
-        if (idx != TR_NIL)
-            o->conns.count--;
         o->in.conns_dropped++;
         return NULL;
     }
-    struct tr_conn *c = tr__chunks_at(&o->conns, idx);
+    struct tr_conn *c = tr__at(o, idx);
     c->id = idx;
     c->file = o->file;
     c->hash = h;
@@ -206,6 +306,9 @@ static struct tr_conn *tr__create(struct tr_obs *o, const struct tr_seg *s, uint
     c->vlan = s->vlan;
     c->first_frame = s->frame;
     c->first_ts = s->ts_ns;
+    o->active++;
+    o->records++;
+    tr__lru_append(o, c);
     tr__init_endpoints(o, c);
     tr__orient(c, s, dir);
     tr__initial_states(c, s);
@@ -222,12 +325,14 @@ static struct tr_conn *tr__conn_for(struct tr_obs *o, const struct tr_seg *s, ui
     struct tr_conn *c = tr__lookup(o, s, h, dir);
     bool reused = false;
     if (c && tr__starts_new(c, s, *dir)) {
-        tr__retire(o, c, c->id);
+        tr__retire(o, c);
         reused = true;
         c = NULL;
     }
     if (!c)
         c = tr__create(o, s, h, dir, reused);
+    else
+        tr__lru_touch(o, c);
     return c;
 }
 
@@ -439,9 +544,37 @@ void tr_obs_finish(struct tr_obs *o)
 {
     for (uint32_t i = 0; i < o->conns.count; i++) {
         struct tr_conn *c = tr__chunks_at(&o->conns, i);
-        if (!(c->flags & TR_CONN_RETIRED))
+        if (!(c->flags & (TR_CONN_RETIRED | TR_CONN_RELEASED)))
             tr__finish_conn(o, c);
     }
+}
+
+static int tr__by_first_frame(const void *a, const void *b)
+{
+    const struct tr_conn *x = *(const struct tr_conn *const *)a, *y = *(const struct tr_conn *const *)b;
+    return x->first_frame < y->first_frame ? -1 : x->first_frame > y->first_frame;
+}
+
+const struct tr_conn *const *tr_obs_sorted(struct tr_obs *o, uint32_t *n)
+{
+    if (o->sorted_cap < o->conns.count) {
+        const struct tr_conn **p = realloc(o->sorted, o->conns.count * sizeof *p);
+        if (!p) {
+            *n = 0;
+            return NULL;
+        }
+        o->sorted = p;
+        o->sorted_cap = o->conns.count;
+    }
+    uint32_t k = 0;
+    for (uint32_t i = 0; i < o->conns.count; i++) {
+        const struct tr_conn *c = tr__chunks_at(&o->conns, i);
+        if (!(c->flags & TR_CONN_RELEASED))
+            o->sorted[k++] = c;
+    }
+    qsort(o->sorted, k, sizeof *o->sorted, tr__by_first_frame);
+    *n = k;
+    return o->sorted;
 }
 
 const char *tr_wsflag_name(unsigned bit)

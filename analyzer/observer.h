@@ -46,8 +46,12 @@ struct tr_input_stats {
     uint64_t iplen_beyond;           /* IP length beyond the frame's original length */
     uint64_t bad_checksum;
     uint64_t other_shard;            /* TCP segments left to other shards */
-    uint64_t conns_dropped;          /* connections not tracked (limit) */
+    uint64_t conns_dropped;          /* connections not tracked (out of memory) */
     uint64_t pkts_untracked;         /* their segments */
+    uint64_t conns_evicted;          /* closed out to stay under max_conns */
+    uint64_t conns_expired;          /* closed out after idle_timeout */
+    uint64_t conns_released;         /* released after they ended: totals only */
+    uint64_t released_by_rule[TR_RULE_COUNT]; /* findings of released connections */
     int64_t first_ts, last_ts;       /* earliest and latest timestamps */
     int64_t first_pkt_ts;            /* timestamp of frame 1: times are relative to it */
     uint32_t linktypes[8];           /* distinct link types seen */
@@ -97,7 +101,12 @@ struct tr_obs_config {
     uint32_t shard_k, shard_n;  /* analyze shard k of n (n = 0 or 1: everything) */
     uint32_t max_findings;      /* per connection; default 256 */
     uint32_t max_per_rule;      /* per connection and rule; default 16 */
-    uint32_t max_conns;         /* connections tracked; default 0 = unlimited */
+    uint32_t max_conns;         /* connections tracked at once; past it the least recently
+                                   active one is closed out (evicted); 0 = unlimited */
+    uint32_t max_records;       /* ended connections kept for the report; past it they are
+                                   released, their findings counted; 0 = unlimited */
+    bool release_closed;        /* release every connection once closed (live mode: the
+                                   conn_close hook has written it out) */
     int64_t stop_after_ns;      /* ignore packets after this time (0: none) */
     bool stop_relative;         /* stop_after_ns counts from the first frame's time */
     struct tr_obs_hooks hooks;
@@ -114,10 +123,19 @@ void tr_obs_packet(struct tr_obs *o, const struct tr_pkt *pkt);
 void tr_obs_segment(struct tr_obs *o, const struct tr_seg *seg);
 /* End of input: resolves what was pending and records how connections ended. */
 void tr_obs_finish(struct tr_obs *o);
+/* Closes out connections idle for longer than idle_ns at time now (the
+ * conn_close hook runs for each); returns how many. */
+uint32_t tr_obs_expire(struct tr_obs *o, int64_t now, int64_t idle_ns);
+/* Connections being tracked (in the flow table). */
+uint32_t tr_obs_active(const struct tr_obs *o);
 
+/* Connection slots (released ones included: check TR_CONN_RELEASED). */
 uint32_t tr_obs_conn_count(const struct tr_obs *o);
-/* Connections in the order of their first segment. */
 const struct tr_conn *tr_obs_conn(const struct tr_obs *o, uint32_t i);
+/* The connections not released, in the order of their first frame: an
+ * array of n pointers owned by the observer, valid until the next call
+ * that feeds it. */
+const struct tr_conn *const *tr_obs_sorted(struct tr_obs *o, uint32_t *n);
 const struct tr_input_stats *tr_obs_input(const struct tr_obs *o);
 const struct tr_profile *tr_obs_profile(const struct tr_obs *o);
 

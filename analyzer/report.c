@@ -40,6 +40,18 @@ static void tr__count_conn(const struct tr_obs *o, const struct tr_conn *c, stru
     }
 }
 
+/* Connections released after they ended (limits): only their totals. */
+static void tr__count_released(const struct tr_file_result *f, struct tr_totals *t)
+{
+    t->connections += tr_file_released(f);
+    for (unsigned r = 0; r < TR_RULE_COUNT; r++) {
+        uint64_t n = tr_file_released_rule(f, r);
+        const struct tr_rule_info *ri = tr_rule_info((enum tr_rule)r);
+        t->by_rule[r] += n;
+        t->by_sev_class[ri->severity][ri->cls] += n;
+    }
+}
+
 /* File-level findings: what decoding skipped. */
 struct tr__file_note {
     enum tr_rule rule;
@@ -76,6 +88,7 @@ void tr_report_totals(const struct tr_analysis *a, struct tr_totals *t)
         const struct tr_obs *o;
         for (const struct tr_conn *c; (c = tr_conn_iter_next(&it, &o));)
             tr__count_conn(o, c, t);
+        tr__count_released(f, t);
     }
 }
 
@@ -132,6 +145,8 @@ static void tr__input_counts(json_t *j, const struct tr_input_stats *in)
     json_object_set_new(j, "ip_length_beyond_frame", json_integer((json_int_t)in->iplen_beyond));
     json_object_set_new(j, "bad_checksums", json_integer((json_int_t)in->bad_checksum));
     json_object_set_new(j, "connections_not_tracked", json_integer((json_int_t)in->conns_dropped));
+    json_object_set_new(j, "connections_evicted", json_integer((json_int_t)in->conns_evicted));
+    json_object_set_new(j, "connections_expired", json_integer((json_int_t)in->conns_expired));
     json_object_set_new(j, "start", in->packets ? tr__iso_time(in->first_pkt_ts) : json_null());
     json_object_set_new(j, "start_epoch_ns", json_integer((json_int_t)in->first_pkt_ts));
     json_object_set_new(j, "duration", json_real((double)(in->last_ts - in->first_ts) / 1e9));
@@ -145,6 +160,7 @@ static void tr__input_counts(json_t *j, const struct tr_input_stats *in)
 static json_t *tr__file_json(const struct tr_file_result *f)
 {
     json_t *j = json_object();
+    json_object_set_new(j, "connections_summarized", json_integer((json_int_t)tr_file_released(f)));
     json_object_set_new(j, "path", json_string(f->path));
     json_object_set_new(j, "format", f->src.format ? json_string(f->src.format) : json_null());
     json_object_set_new(j, "size", json_integer((json_int_t)f->src.file_size));
