@@ -189,6 +189,8 @@ struct tr_ep {
     uint8_t ntimeouts;        /* consecutive timeouts of the same data */
     uint8_t tlp_out;          /* a tail loss probe is outstanding */
     uint8_t stall;            /* a stall was reported for this timer run */
+    uint8_t timer_on;         /* the timer runs: timer_start is valid */
+    uint8_t zw_on;            /* a zero-window episode is open: zw_start is valid */
     /* zero-window episode it advertised, and the peer's probes into it */
     int64_t zw_start;         /* 0: window open */
     uint64_t zw_frame;

@@ -105,8 +105,10 @@ void tr__timer_on_send(struct tr_x *x, uint32_t old_max)
     struct tr_ep *S = x->snd;
     if (!(x->s->flags & TR_SYN))
         tr__syn_fallback(x->o, S);
-    if (S->tcb.snd_una == old_max || !S->timer_start)
+    if (S->tcb.snd_una == old_max || !S->timer_on) {
         S->timer_start = x->s->ts_ns;
+        S->timer_on = 1;
+    }
     S->last_tx_ts = x->s->ts_ns;
 }
 
@@ -130,7 +132,8 @@ void tr__timer_on_ack(struct tr_x *x, struct tr_ep *D)
     D->ntimeouts = 0;
     D->tlp_out = 0;
     D->flags &= ~(uint32_t)TR_EP_SMALL_PENDING;
-    D->timer_start = ack == D->tcb.snd_max ? 0 : x->s->ts_ns;
+    D->timer_on = ack != D->tcb.snd_max;
+    D->timer_start = x->s->ts_ns;
 }
 
 /* ---- SACK and D-SACK from the peer's ACK ---- */
@@ -202,12 +205,13 @@ static bool tr__is_tlp(const struct tr_x *x)
     return x->s->seq + x->seqlen == S->tcb.snd_max;
 }
 
-/* A SYN-ACK re-sent right after the client's duplicate SYN is an answer to
- * it (RFC 9293 §3.10.7.2), not a timeout. */
+/* A SYN-ACK sent right after the peer's SYN answers it, not a timeout: a
+ * server's answer to a duplicate SYN (RFC 9293 §3.10.7.2), or the SYN-ACK of
+ * a simultaneous open (§3.5, figure 8). */
 static bool tr__is_syn_answer(const struct tr_x *x)
 {
     const struct tr_ep *S = x->snd, *R = x->rcv;
-    if ((x->s->flags & (TR_SYN | TR_ACK)) != (TR_SYN | TR_ACK) || R->st.syn < 2)
+    if ((x->s->flags & (TR_SYN | TR_ACK)) != (TR_SYN | TR_ACK) || !tr_ep_has(R, TR_EP_SYN_SEEN))
         return false;
     return R->syn_ts > S->last_tx_ts && x->s->ts_ns - R->syn_ts < S->tcb.rtt.rto_ns / 2;
 }
@@ -218,7 +222,7 @@ static bool tr__timer_expired(const struct tr_x *x)
 {
     const struct tr_ep *S = x->snd;
     int64_t rto = S->tcb.rtt.rto_ns;
-    return S->timer_start && x->s->ts_ns - S->timer_start >= rto - tr__tol(x->o, rto);
+    return S->timer_on && x->s->ts_ns - S->timer_start >= rto - tr__tol(x->o, rto);
 }
 
 static enum tr_rtx tr__kind(struct tr_x *x)
@@ -332,7 +336,7 @@ static void tr__judge(const struct tr_x *x, struct tr__judge *j)
 static void tr__timeout(struct tr_x *x)
 {
     struct tr_ep *S = x->snd;
-    if (!S->timer_start) {
+    if (!S->timer_on) {
         const int64_t a[TR_FINDING_ARGS] = {0, S->tcb.rtt.rto_ns, S->tcb.rtt.srtt_ns,
                                             S->tcb.rtt.rttvar_ns, S->ntimeouts + 1, TR_VERDICT_UNKNOWN};
         tr__find6(x, TR_RULE_RTO_TIMEOUT, a);
@@ -354,6 +358,7 @@ static void tr__timeout(struct tr_x *x)
     S->recovery = TR_REC_RTO;
     S->recovery_point = S->tcb.snd_max;
     S->timer_start = x->s->ts_ns;
+    S->timer_on = 1;
 }
 
 /* A late retransmission after a suspected stall. */
@@ -379,6 +384,7 @@ enum tr_rtx tr__resend(struct tr_x *x)
     case TR_RTX_TLP:
         S->tlp_out = 1;
         S->timer_start = x->s->ts_ns; /* Linux restarts the RTO from the probe */
+        S->timer_on = 1;
         break;
     case TR_RTX_FAST:
     case TR_RTX_SACK_RECOVERY:
@@ -411,7 +417,7 @@ void tr__stall_check(struct tr_obs *o, struct tr_conn *c, int64_t now)
 {
     for (unsigned ep = 0; ep < 2; ep++) {
         struct tr_ep *e = &c->ep[ep];
-        if (!e->timer_start || e->stall || e->tcb.snd_una == e->tcb.snd_max)
+        if (!e->timer_on || e->stall || e->tcb.snd_una == e->tcb.snd_max)
             continue;
         if (now - e->timer_start > tr__stall_after(o, c, ep))
             e->stall = 1;

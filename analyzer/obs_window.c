@@ -19,13 +19,13 @@ static void tr__zero_end(struct tr_obs *o, struct tr_conn *c, uint8_t ep, uint64
     e->st.zero_window_ns += dur;
     const int64_t a[TR_FINDING_ARGS] = {dur, e->probe_n, (int64_t)e->zw_frame};
     tr__find_at(o, c, TR_RULE_WIN_ZERO, ep, frame, ts, a);
-    e->zw_start = 0;
+    e->zw_on = 0;
 }
 
 void tr__window_finish(struct tr_obs *o, struct tr_conn *c, int64_t capture_end)
 {
     for (uint8_t ep = 0; ep < 2; ep++)
-        if (c->ep[ep].zw_start)
+        if (c->ep[ep].zw_on)
             tr__zero_end(o, c, ep, c->last_frame, capture_end);
 }
 
@@ -36,14 +36,15 @@ static void tr__zero_window(struct tr_x *x, uint32_t wnd)
         return;
     if (x->s->win == 0) {
         x->ws |= TR_WS_ZERO_WINDOW;
-        if (!S->zw_start) {
+        if (!S->zw_on) {
+            S->zw_on = 1;
             S->zw_start = x->s->ts_ns;
             S->zw_frame = x->s->frame;
             S->probe_n = 0;
             S->probe_last = 0;
             S->st.zero_windows++;
         }
-    } else if (S->zw_start && wnd) {
+    } else if (S->zw_on && wnd) {
         tr__zero_end(x->o, x->c, x->dir, x->s->frame, x->s->ts_ns);
     }
 }
@@ -121,7 +122,7 @@ void tr__window_probe(struct tr_x *x)
     const struct tr_ep *S = x->snd;
     int64_t now = x->s->ts_ns;
     x->ws |= TR_WS_ZERO_WINDOW_PROBE;
-    if (!R->zw_start)
+    if (!R->zw_on)
         return;
     R->probe_n++;
     const struct tr_profile *p = &x->o->prof;

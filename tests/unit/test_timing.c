@@ -1,0 +1,427 @@
+/* Retransmission timer (RFC 6298), windows (RFC 9293 §3.8.6) and ACK
+ * behaviour (§3.8.6.3), each from crafted segments: one behaviour per test.
+ *
+ * The handshake (tt_hs): client ISN 1000, server ISN 5000, SYN at t0, SYN-ACK
+ * at t0 + 10 ms, ACK at t0 + 20 ms, window scale 7, so the round trip is
+ * 20 ms, split 10 ms / 10 ms at the capture point. With the linux profile the
+ * first sample gives RTO = 20 + max(2 x 20, 200) = 220 ms. */
+#include <string.h>
+
+#include "../support/tt.h"
+#include "analyzer/format.h"
+
+#define C2S TT_C2S
+#define S2C TT_S2C
+#define A TR_ACK
+#define PA (TR_ACK | TR_PSH)
+
+static struct tr_obs *tt_hs(const char *profile, int sack, int ts)
+{
+    struct tr_obs *o = tt_obs(profile);
+    struct tr_seg syn = tt_seg(1, 0, C2S, TR_SYN, 1000, 0, 0, 64240);
+    tt_syn_opts(&syn, 1460, 7, sack, ts);
+    struct tr_seg sa = tt_seg(2, 0.010, S2C, TR_SYN | A, 5000, 1001, 0, 65160);
+    tt_syn_opts(&sa, 1460, 7, sack, ts);
+    tt_feed(o, syn);
+    tt_feed(o, sa);
+    tt_feed(o, tt_seg(3, 0.020, C2S, A, 1001, 5001, 0, 502));
+    return o;
+}
+
+static const struct tr_conn *tt_c(struct tr_obs *o)
+{
+    tr_obs_finish(o);
+    return tr_obs_conn(o, 0);
+}
+
+/* ---- timeouts ---- */
+
+static void test_timeout_after_the_rto_is_within_bounds(void **state)
+{
+    (void)state;
+    struct tr_obs *o = tt_hs("linux", 0, 0);
+    tt_feed(o, tt_seg(4, 1.0, C2S, PA, 1001, 5001, 100, 502));
+    tt_feed(o, tt_seg(5, 1.25, C2S, PA, 1001, 5001, 100, 502));
+    const struct tr_finding *f = tt_finding(o, TR_RULE_RTO_TIMEOUT);
+    assert_non_null(f);
+    assert_int_equal(f->frame, 5);
+    assert_int_equal(f->arg[0], 250000000);  /* observed */
+    assert_int_equal(f->arg[1], 220000000);  /* expected: 20 + max(40, 200) ms */
+    assert_int_equal(f->arg[5], TR_VERDICT_OK);
+    assert_int_equal(tt_serious(o), 0);
+    tr_obs_free(o);
+}
+
+static void test_timeout_before_the_rto_is_too_early(void **state)
+{
+    (void)state;
+    struct tr_obs *o = tt_hs("linux", 0, 0);
+    tt_feed(o, tt_seg(4, 1.0, C2S, PA, 1001, 5001, 100, 502));
+    tt_feed(o, tt_seg(5, 1.1, C2S, PA, 1001, 5001, 100, 502));
+    assert_int_equal(tt_frame(o, TR_RULE_RTO_TOO_EARLY), 5);
+    tr_obs_free(o);
+}
+
+static void test_tail_loss_probe_is_not_an_early_timeout_under_linux(void **state)
+{
+    (void)state;
+    struct tr_obs *o = tt_hs("linux", 1, 0);
+    tt_feed(o, tt_seg(4, 1.0, C2S, PA, 1001, 5001, 100, 502));
+    tt_feed(o, tt_seg(5, 1.05, C2S, PA, 1001, 5001, 100, 502)); /* the probe */
+    tt_feed(o, tt_seg(6, 1.29, C2S, PA, 1001, 5001, 100, 502)); /* RTO from the probe */
+    const struct tr_conn *c = tt_c(o);
+    assert_int_equal(c->ep[0].st.rtx[TR_RTX_TLP], 1);
+    assert_int_equal(c->ep[0].st.rtx[TR_RTX_RTO], 1);
+    assert_int_equal(tt_serious(o), 0);
+    tr_obs_free(o);
+}
+
+static void test_rfc_profile_judges_the_probe_as_an_early_timeout(void **state)
+{
+    (void)state;
+    /* RFC 6298 alone: RTO without the 1 s floor = 20 + 4 x 10 = 60 ms */
+    struct tr_obs *o = tt_hs("rfc", 1, 0);
+    tt_feed(o, tt_seg(4, 1.0, C2S, PA, 1001, 5001, 100, 502));
+    tt_feed(o, tt_seg(5, 1.05, C2S, PA, 1001, 5001, 100, 502));
+    assert_int_equal(tt_frame(o, TR_RULE_RTO_TOO_EARLY), 5);
+    tr_obs_free(o);
+}
+
+static void test_rfc_profile_warns_below_one_second(void **state)
+{
+    (void)state;
+    struct tr_obs *o = tt_hs("rfc", 0, 0);
+    tt_feed(o, tt_seg(4, 1.0, C2S, PA, 1001, 5001, 100, 502));
+    tt_feed(o, tt_seg(5, 1.3, C2S, PA, 1001, 5001, 100, 502)); /* > 60 ms, < 1 s */
+    assert_int_equal(tt_count(o, TR_RULE_RTO_TOO_EARLY), 0);
+    assert_int_equal(tt_frame(o, TR_RULE_RTO_BELOW_MIN), 5);
+    tr_obs_free(o);
+}
+
+static void test_consecutive_timeouts_without_backoff_are_reported(void **state)
+{
+    (void)state;
+    struct tr_obs *o = tt_hs("linux", 0, 0);
+    tt_feed(o, tt_seg(4, 1.0, C2S, PA, 1001, 5001, 100, 502));
+    tt_feed(o, tt_seg(5, 1.25, C2S, PA, 1001, 5001, 100, 502));
+    tt_feed(o, tt_seg(6, 1.50, C2S, PA, 1001, 5001, 100, 502)); /* 250 ms again, not 500 */
+    assert_int_equal(tt_frame(o, TR_RULE_RTO_NO_BACKOFF), 6);
+    tr_obs_free(o);
+}
+
+static void test_doubling_timeouts_are_within_bounds(void **state)
+{
+    (void)state;
+    struct tr_obs *o = tt_hs("linux", 0, 0);
+    tt_feed(o, tt_seg(4, 1.0, C2S, PA, 1001, 5001, 100, 502));
+    tt_feed(o, tt_seg(5, 1.25, C2S, PA, 1001, 5001, 100, 502));
+    tt_feed(o, tt_seg(6, 1.75, C2S, PA, 1001, 5001, 100, 502));
+    tt_feed(o, tt_seg(7, 2.75, C2S, PA, 1001, 5001, 100, 502));
+    assert_int_equal(tt_count(o, TR_RULE_RTO_TIMEOUT), 3);
+    assert_int_equal(tt_serious(o), 0);
+    tr_obs_free(o);
+}
+
+static void test_syn_retransmitted_before_one_second_is_reported(void **state)
+{
+    (void)state;
+    struct tr_obs *o = tt_obs("linux");
+    tt_feed(o, tt_seg(1, 0, C2S, TR_SYN, 1000, 0, 0, 64240));
+    tt_feed(o, tt_seg(2, 0.3, C2S, TR_SYN, 1000, 0, 0, 64240));
+    assert_int_equal(tt_frame(o, TR_RULE_RTO_SYN_TOO_EARLY), 2);
+    tr_obs_free(o);
+}
+
+static struct tr_obs *tt_syns(const char *profile)
+{
+    struct tr_obs *o = tt_obs(profile);
+    tt_feed(o, tt_seg(1, 0, C2S, TR_SYN, 1000, 0, 0, 64240));
+    tt_feed(o, tt_seg(2, 1.0, C2S, TR_SYN, 1000, 0, 0, 64240));
+    tt_feed(o, tt_seg(3, 2.0, C2S, TR_SYN, 1000, 0, 0, 64240)); /* 1 s again */
+    return o;
+}
+
+static void test_linear_syn_retries_pass_the_linux_profile(void **state)
+{
+    (void)state;
+    struct tr_obs *o = tt_syns("linux"); /* tcp_syn_linear_timeouts */
+    assert_int_equal(tt_serious(o), 0);
+    tr_obs_free(o);
+}
+
+static void test_linear_syn_retries_fail_the_rfc_profile(void **state)
+{
+    (void)state;
+    struct tr_obs *o = tt_syns("rfc");
+    assert_int_equal(tt_frame(o, TR_RULE_RTO_SYN_NO_BACKOFF), 3);
+    tr_obs_free(o);
+}
+
+static void test_first_data_timeout_after_a_syn_timeout_is_three_seconds(void **state)
+{
+    (void)state;
+    struct tr_obs *o = tt_obs("linux");
+    tt_feed(o, tt_seg(1, 0, C2S, TR_SYN, 1000, 0, 0, 64240));
+    tt_feed(o, tt_seg(2, 1.0, C2S, TR_SYN, 1000, 0, 0, 64240));
+    tt_feed(o, tt_seg(3, 1.01, S2C, TR_SYN | A, 5000, 1001, 0, 65160));
+    tt_feed(o, tt_seg(4, 1.02, C2S, A, 1001, 5001, 0, 64240));
+    tt_feed(o, tt_seg(5, 2.0, C2S, PA, 1001, 5001, 100, 64240));
+    tt_feed(o, tt_seg(6, 3.0, C2S, PA, 1001, 5001, 100, 64240)); /* 1 s, not 3 s */
+    assert_int_equal(tt_frame(o, TR_RULE_RTO_NO_SYN_FALLBACK), 6);
+    tr_obs_free(o);
+}
+
+static void test_late_retransmission_after_a_stall_is_reported(void **state)
+{
+    (void)state;
+    struct tr_obs *o = tt_hs("linux", 0, 0);
+    tt_feed(o, tt_seg(4, 1.0, C2S, PA, 1001, 5001, 100, 502));
+    tt_feed(o, tt_seg(5, 3.0, S2C, PA, 5001, 1001, 10, 509)); /* the server talks, no ACK */
+    tt_feed(o, tt_seg(6, 4.0, C2S, PA, 1001, 5011, 100, 502)); /* 3 s later */
+    assert_int_equal(tt_frame(o, TR_RULE_RTO_STALL), 6);
+    tr_obs_free(o);
+}
+
+static void test_ack_after_a_stall_without_retransmission_is_a_capture_gap(void **state)
+{
+    (void)state;
+    struct tr_obs *o = tt_hs("linux", 0, 0);
+    tt_feed(o, tt_seg(4, 1.0, C2S, PA, 1001, 5001, 100, 502));
+    tt_feed(o, tt_seg(5, 3.0, S2C, PA, 5001, 1001, 10, 509));
+    tt_feed(o, tt_seg(6, 3.5, S2C, A, 5011, 1101, 0, 509)); /* acked: the retransmission was missed */
+    assert_int_equal(tt_frame(o, TR_RULE_CAP_RTX_NOT_CAPTURED), 6);
+    assert_int_equal(tt_count(o, TR_RULE_RTO_STALL), 0);
+    tr_obs_free(o);
+}
+
+static void test_fast_retransmit_follows_duplicate_acks(void **state)
+{
+    (void)state;
+    struct tr_obs *o = tt_hs("linux", 1, 0);
+    tt_feed(o, tt_seg(4, 1.0, S2C, PA, 5001, 1001, 1000, 509));
+    tt_feed(o, tt_seg(5, 1.0, S2C, PA, 6001, 1001, 1000, 509));
+    tt_feed(o, tt_seg(6, 1.0, S2C, PA, 7001, 1001, 1000, 509));
+    tt_feed(o, tt_seg(7, 1.0, S2C, PA, 8001, 1001, 1000, 509));
+    for (int i = 0; i < 3; i++)
+        tt_feed(o, tt_seg(8 + i, 1.02 + i * 0.001, C2S, A, 1001, 5001, 0, 502));
+    tt_feed(o, tt_seg(11, 1.03, S2C, PA, 5001, 1001, 1000, 509));
+    const struct tr_conn *c = tt_c(o);
+    assert_int_equal(c->ep[1].st.rtx[TR_RTX_FAST], 1);
+    assert_int_equal(tt_count(o, TR_RULE_RTO_TIMEOUT), 0);
+    tr_obs_free(o);
+}
+
+/* ---- windows ---- */
+
+static struct tr_obs *tt_zero_window(void)
+{
+    struct tr_obs *o = tt_hs("linux", 0, 0);
+    tt_feed(o, tt_seg(4, 1.0, S2C, PA, 5001, 1001, 1000, 509));
+    tt_feed(o, tt_seg(5, 1.01, C2S, A, 1001, 6001, 0, 0)); /* zero window */
+    return o;
+}
+
+static void test_zero_window_episode_is_reported_with_its_length(void **state)
+{
+    (void)state;
+    struct tr_obs *o = tt_zero_window();
+    tt_feed(o, tt_seg(6, 3.01, C2S, A, 1001, 6001, 0, 502)); /* reopens after 2 s */
+    const struct tr_finding *f = tt_finding(o, TR_RULE_WIN_ZERO);
+    assert_non_null(f);
+    assert_int_equal(f->frame, 6);
+    assert_int_equal(f->arg[0], 2000000000);
+    assert_int_equal(f->arg[2], 5);
+    tr_obs_free(o);
+}
+
+static void test_zero_window_probe_before_the_rto_is_early(void **state)
+{
+    (void)state;
+    struct tr_obs *o = tt_zero_window();
+    tt_feed(o, tt_seg(6, 1.06, S2C, A, 6000, 1001, 0, 509)); /* 50 ms later */
+    assert_int_equal(tt_frame(o, TR_RULE_WIN_PROBE_EARLY), 6);
+    tr_obs_free(o);
+}
+
+static void test_zero_window_probes_without_backoff_are_reported(void **state)
+{
+    (void)state;
+    struct tr_obs *o = tt_zero_window();
+    tt_feed(o, tt_seg(6, 1.31, S2C, A, 6000, 1001, 0, 509));
+    tt_feed(o, tt_seg(7, 1.61, S2C, A, 6000, 1001, 0, 509)); /* 300 ms, not 600 */
+    assert_int_equal(tt_count(o, TR_RULE_WIN_PROBE_EARLY), 0);
+    assert_int_equal(tt_frame(o, TR_RULE_WIN_PROBE_NO_BACKOFF), 7);
+    tr_obs_free(o);
+}
+
+static void test_backed_off_zero_window_probes_are_fine(void **state)
+{
+    (void)state;
+    struct tr_obs *o = tt_zero_window();
+    tt_feed(o, tt_seg(6, 1.31, S2C, A, 6000, 1001, 0, 509));
+    tt_feed(o, tt_seg(7, 1.91, S2C, A, 6000, 1001, 0, 509));
+    tt_feed(o, tt_seg(8, 3.11, S2C, A, 6000, 1001, 0, 509));
+    const struct tr_conn *c = tt_c(o);
+    assert_int_equal(c->ep[1].st.window_probes, 3);
+    assert_int_equal(tt_serious(o), 0);
+    tr_obs_free(o);
+}
+
+static void test_right_edge_moving_left_is_a_shrunk_window(void **state)
+{
+    (void)state;
+    struct tr_obs *o = tt_hs("linux", 0, 0);
+    tt_feed(o, tt_seg(4, 1.0, C2S, A, 1001, 5001, 0, 50)); /* 50 << 7: 6400 bytes less */
+    assert_int_equal(tt_frame(o, TR_RULE_WIN_SHRUNK), 4);
+    assert_int_equal(tt_finding(o, TR_RULE_WIN_SHRUNK)->arg[2], (502 - 50) * 128);
+    tr_obs_free(o);
+}
+
+static void test_closing_the_window_under_memory_pressure_passes_linux(void **state)
+{
+    (void)state;
+    struct tr_obs *o = tt_hs("linux", 0, 0);
+    tt_feed(o, tt_seg(4, 1.0, C2S, A, 1001, 5001, 0, 0));
+    assert_int_equal(tt_count(o, TR_RULE_WIN_SHRUNK), 0);
+    tr_obs_free(o);
+}
+
+static void test_small_window_opened_is_receiver_sws(void **state)
+{
+    (void)state;
+    struct tr_obs *o = tt_zero_window();
+    tt_feed(o, tt_seg(6, 1.5, C2S, A, 1001, 6001, 0, 4)); /* 512 bytes < the 1460 MSS */
+    assert_int_equal(tt_frame(o, TR_RULE_WIN_SWS_RECEIVER), 6);
+    tr_obs_free(o);
+}
+
+static void test_small_segment_then_more_data_is_sender_sws(void **state)
+{
+    (void)state;
+    struct tr_obs *o = tt_hs("linux", 0, 0);
+    tt_feed(o, tt_seg(4, 1.0, S2C, A, 5001, 1001, 100, 509));   /* no PSH, room for more */
+    tt_feed(o, tt_seg(5, 1.0001, S2C, PA, 5101, 1001, 1460, 509));
+    assert_int_equal(tt_frame(o, TR_RULE_WIN_SWS_SENDER), 4);
+    tr_obs_free(o);
+}
+
+/* ---- acknowledgments ---- */
+
+static void test_ack_held_over_half_a_second_is_reported(void **state)
+{
+    (void)state;
+    struct tr_obs *o = tt_hs("linux", 0, 0);
+    tt_feed(o, tt_seg(4, 1.0, S2C, PA, 5001, 1001, 100, 509));
+    tt_feed(o, tt_seg(5, 1.7, C2S, A, 1001, 5101, 0, 502)); /* 700 - 10 ms held */
+    assert_int_equal(tt_frame(o, TR_RULE_ACK_DELAY_TOO_LONG), 5);
+    tr_obs_free(o);
+}
+
+static void tt_four_full_then_one_ack(struct tr_obs *o)
+{
+    for (int i = 0; i < 4; i++)
+        tt_feed(o, tt_seg(4 + (uint64_t)i, 1.0 + i * 0.0001, S2C, A, 5001 + 1460u * (uint32_t)i, 1001, 1460, 509));
+    tt_feed(o, tt_seg(8, 1.001, C2S, A, 1001, 5001 + 4 * 1460, 0, 502));
+}
+
+static void test_one_ack_for_four_full_segments_fails_rfc(void **state)
+{
+    (void)state;
+    struct tr_obs *o = tt_hs("rfc", 0, 0);
+    tt_four_full_then_one_ack(o);
+    assert_int_equal(tt_frame(o, TR_RULE_ACK_NOT_EVERY_SECOND), 8);
+    tr_obs_free(o);
+}
+
+static void test_stretch_acks_are_counted_under_linux(void **state)
+{
+    (void)state;
+    struct tr_obs *o = tt_hs("linux", 0, 0);
+    tt_four_full_then_one_ack(o);
+    const struct tr_conn *c = tt_c(o);
+    assert_int_equal(c->ep[0].st.stretch_acks, 1);
+    assert_int_equal(tt_count(o, TR_RULE_ACK_NOT_EVERY_SECOND), 0);
+    tr_obs_free(o);
+}
+
+static void test_dsack_block_is_reported(void **state)
+{
+    (void)state;
+    struct tr_obs *o = tt_hs("linux", 1, 0);
+    tt_feed(o, tt_seg(4, 1.0, S2C, PA, 5001, 1001, 100, 509));
+    struct tr_seg a = tt_seg(5, 1.02, C2S, A, 1001, 5101, 0, 502);
+    a.opt.nsack = 1;
+    a.opt.sack[0] = (struct tr_sack_block){5001, 5101}; /* below the ACK: received twice */
+    tt_feed(o, a);
+    assert_int_equal(tt_frame(o, TR_RULE_RETX_DSACK), 5);
+    tr_obs_free(o);
+}
+
+static void test_copy_of_a_packet_is_a_duplicate_not_a_retransmission(void **state)
+{
+    (void)state;
+    struct tr_obs *o = tt_hs("linux", 0, 0);
+    struct tr_seg d = tt_seg(4, 1.0, S2C, PA, 5001, 1001, 100, 509);
+    d.ip_id = 0x1234;
+    tt_feed(o, d);
+    d.frame = 5;
+    d.ts_ns += 300000; /* seen again 0.3 ms later, same IP ID */
+    tt_feed(o, d);
+    const struct tr_conn *c = tt_c(o);
+    assert_int_equal(tt_frame(o, TR_RULE_CAP_DUPLICATE), 5);
+    assert_int_equal(c->ep[1].st.retx_segs, 0);
+    assert_int_equal(c->ep[1].st.duplicates, 1);
+    tr_obs_free(o);
+}
+
+static void test_resend_with_a_new_ip_id_is_a_retransmission(void **state)
+{
+    (void)state;
+    struct tr_obs *o = tt_hs("linux", 0, 0);
+    struct tr_seg d = tt_seg(4, 1.0, S2C, PA, 5001, 1001, 100, 509);
+    d.ip_id = 0x1234;
+    tt_feed(o, d);
+    d.frame = 5;
+    d.ts_ns += 300000000;
+    d.ip_id = 0x1235;
+    tt_feed(o, d);
+    const struct tr_conn *c = tt_c(o);
+    assert_int_equal(c->ep[1].st.retx_segs, 1);
+    assert_int_equal(c->ep[1].st.duplicates, 0);
+    tr_obs_free(o);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_timeout_after_the_rto_is_within_bounds),
+        cmocka_unit_test(test_timeout_before_the_rto_is_too_early),
+        cmocka_unit_test(test_tail_loss_probe_is_not_an_early_timeout_under_linux),
+        cmocka_unit_test(test_rfc_profile_judges_the_probe_as_an_early_timeout),
+        cmocka_unit_test(test_rfc_profile_warns_below_one_second),
+        cmocka_unit_test(test_consecutive_timeouts_without_backoff_are_reported),
+        cmocka_unit_test(test_doubling_timeouts_are_within_bounds),
+        cmocka_unit_test(test_syn_retransmitted_before_one_second_is_reported),
+        cmocka_unit_test(test_linear_syn_retries_pass_the_linux_profile),
+        cmocka_unit_test(test_linear_syn_retries_fail_the_rfc_profile),
+        cmocka_unit_test(test_first_data_timeout_after_a_syn_timeout_is_three_seconds),
+        cmocka_unit_test(test_late_retransmission_after_a_stall_is_reported),
+        cmocka_unit_test(test_ack_after_a_stall_without_retransmission_is_a_capture_gap),
+        cmocka_unit_test(test_fast_retransmit_follows_duplicate_acks),
+        cmocka_unit_test(test_zero_window_episode_is_reported_with_its_length),
+        cmocka_unit_test(test_zero_window_probe_before_the_rto_is_early),
+        cmocka_unit_test(test_zero_window_probes_without_backoff_are_reported),
+        cmocka_unit_test(test_backed_off_zero_window_probes_are_fine),
+        cmocka_unit_test(test_right_edge_moving_left_is_a_shrunk_window),
+        cmocka_unit_test(test_closing_the_window_under_memory_pressure_passes_linux),
+        cmocka_unit_test(test_small_window_opened_is_receiver_sws),
+        cmocka_unit_test(test_small_segment_then_more_data_is_sender_sws),
+        cmocka_unit_test(test_ack_held_over_half_a_second_is_reported),
+        cmocka_unit_test(test_one_ack_for_four_full_segments_fails_rfc),
+        cmocka_unit_test(test_stretch_acks_are_counted_under_linux),
+        cmocka_unit_test(test_dsack_block_is_reported),
+        cmocka_unit_test(test_copy_of_a_packet_is_a_duplicate_not_a_retransmission),
+        cmocka_unit_test(test_resend_with_a_new_ip_id_is_a_retransmission),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
