@@ -48,7 +48,9 @@ struct tr_gap {
     uint32_t lo, hi;
     int64_t ts;        /* when the hole was revealed */
     uint32_t tsval;    /* TSval of the segment that revealed it */
+    uint16_t ip_id;    /* its IPv4 identification */
     bool has_tsval;
+    bool has_id;       /* the sender numbered its packets in sequence then */
 };
 
 /* The per-direction history that exists only while a direction has data in
@@ -202,6 +204,8 @@ struct tr_ep {
     /* data segments received since it last acknowledged new data */
     uint32_t full_since_ack;
     struct tr_pktsig sig[2];  /* its two latest distinct packets */
+    uint16_t id_last;         /* IPv4 identification of its latest packet */
+    uint8_t id_run;           /* how many packets in a row numbered it + 1..+64 */
 };
 
 enum tr_roles { TR_ROLES_UNKNOWN = 0, TR_ROLES_KNOWN };

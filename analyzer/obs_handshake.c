@@ -126,6 +126,7 @@ static void tr__syn_isn_changed(struct tr_x *x)
 {
     struct tr_ep *S = x->snd;
     tr__find(x, TR_RULE_HS_SYN_ISN_CHANGED, S->tcb.iss, x->s->seq, 0, 0);
+    x->ws |= TR_WS_REUSED_PORTS; /* Wireshark: a SYN with a new ISN on the same ports */
     S->tcb.iss = S->tcb.snd_una = S->tcb.snd_nxt = S->tcb.snd_max = x->s->seq;
     tr__learn_irs(x->rcv, x->s);
 }

@@ -82,7 +82,7 @@ void tr__ring_release_if_idle(struct tr_obs *o, struct tr_ep *e);
 void tr__ring_push(struct tr_txring *r, const struct tr_txseg *t);
 void tr__ring_ack(struct tr_txring *r, uint32_t ack);                   /* drops acked */
 void tr__ring_add_gap(struct tr_txring *r, uint32_t lo, uint32_t hi, int64_t ts,
-                      const struct tr_seg *s);
+                      const struct tr_seg *s, bool id_sequential);
 void tr__ring_ts_note(struct tr_txring *r, uint32_t tsval, int64_t ts);
 bool tr__ring_ts_lookup(const struct tr_txring *r, uint32_t tsval, int64_t *ts);
 

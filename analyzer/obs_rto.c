@@ -243,8 +243,18 @@ static enum tr_rtx tr__kind(struct tr_x *x)
      * come back (go-back-N; Linux's loss state): not new timeouts. */
     if (S->recovery == TR_REC_RTO && tr_seq_lt(x->s->seq, S->recovery_point) && !head)
         return TR_RTX_RTO_RECOVERY;
-    if (tr__dupack_evidence(x))
+    if (tr__dupack_evidence(x)) {
+        /* RFC 5681 §3.2: fast retransmit answers the third duplicate ACK at
+         * once. The head re-sent only after the timer expired and long
+         * after the last duplicate ACK reached the sender (a round trip and
+         * the tolerance) was sent by the timer: the sender did not fast
+         * retransmit. */
+        int64_t since = x->s->ts_ns - R->dupack_ts;
+        if (head && tr__timer_expired(x) &&
+            since > S->tcb.rtt.srtt_ns + tr__tol(x->o, S->tcb.rtt.rto_ns))
+            return TR_RTX_RTO;
         return TR_RTX_FAST;
+    }
     if (tr__loss_evidence(x))
         return TR_RTX_SACK_RECOVERY;
     /* Data the receiver could not take (beyond its window), sent again

@@ -124,6 +124,20 @@ static void tr__count_retx(struct tr_x *x)
     x->ws |= tr__rtx_ws[tr__resend(x)];
 }
 
+/* The sender's IPv4 identifications have been running in sequence. */
+static bool tr__id_sequential(const struct tr_ep *S) { return S->id_run >= 4; }
+
+static void tr__note_id(struct tr_x *x)
+{
+    struct tr_ep *S = x->snd;
+    uint16_t step = (uint16_t)(x->s->ip_id - S->id_last);
+    if (x->s->ipver == 4 && x->s->ip_id && step >= 1 && step <= 64)
+        S->id_run = (uint8_t)(S->id_run < 255 ? S->id_run + 1 : 255);
+    else
+        S->id_run = 0;
+    S->id_last = x->s->ip_id;
+}
+
 /* Removes [lo, hi) from a hole (it may split in two). */
 static void tr__gap_cut(struct tr_txring *r, uint8_t i, uint32_t lo, uint32_t hi)
 {
@@ -165,6 +179,10 @@ static bool tr__fill_is_ooo(const struct tr_x *x, const struct tr_gap *g)
     const struct tr_seg *s = x->s;
     if (s->opt.has_ts && g->has_tsval && s->opt.tsval != g->tsval)
         return tr_seq_lt(s->opt.tsval, g->tsval);
+    /* A sender that numbers its IPv4 packets in sequence (Linux does, per
+     * connection) dates them more finely than TSval's milliseconds. */
+    if (g->has_id && tr__id_sequential(x->snd) && s->ip_id != g->ip_id)
+        return (int16_t)(s->ip_id - g->ip_id) < 0;
     if (tr__loss_evidence(x))
         return false;
     const struct tr_conn *c = x->c;
@@ -260,7 +278,7 @@ static void tr__send_after_hole(struct tr_x *x)
     S->st.not_captured_bytes += missing;
     struct tr_txring *r = tr__ring_get(x->o, S);
     if (r)
-        tr__ring_add_gap(r, S->tcb.snd_max, x->s->seq, x->s->ts_ns, x->s);
+        tr__ring_add_gap(r, S->tcb.snd_max, x->s->seq, x->s->ts_ns, x->s, tr__id_sequential(S));
 }
 
 /* The peer acknowledged bytes this endpoint had not been seen to send. Its
@@ -413,7 +431,7 @@ static void tr__send_first_own(struct tr_x *x)
         return;
     struct tr_txring *r = tr__ring_get(x->o, S);
     if (r)
-        tr__ring_add_gap(r, S->tcb.snd_max, x->s->seq, x->s->ts_ns, x->s);
+        tr__ring_add_gap(r, S->tcb.snd_max, x->s->seq, x->s->ts_ns, x->s, false);
     S->tcb.snd_max = S->tcb.snd_nxt = x->s->seq;
 }
 
@@ -427,6 +445,8 @@ void tr__send(struct tr_x *x)
     tr__resolve_unseen(x);
     tr__classify(x);
     bool new_data = x->seqlen && !x->retx && !x->ooo && !x->probe;
+    if (new_data)
+        tr__note_id(x); /* the sequence of its new packets, not of late ones */
     if (new_data)
         tr__timer_on_send(x, old_max);
     if (x->s->len) {

@@ -14,6 +14,18 @@ const char *tr_end_name(enum tr_end e)
     return (unsigned)e < sizeof n / sizeof n[0] ? n[e] : "?";
 }
 
+const char *tr_vantage_name(const struct tr_conn *c)
+{
+    if (!c->side_known)
+        return "unknown";
+    int64_t cl = c->side_rtt[0], sv = c->side_rtt[1];
+    if (sv > 4 * cl)
+        return "near-client"; /* the long leg is on the server's side */
+    if (cl > 4 * sv)
+        return "near-server";
+    return "middle";
+}
+
 const char *tr_role_name(const struct tr_conn *c, unsigned ep)
 {
     if (c->roles == TR_ROLES_KNOWN)

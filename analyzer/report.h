@@ -22,6 +22,9 @@ struct tr_report_opts {
 };
 
 const char *tr_end_name(enum tr_end e);
+/* Where the capture was taken, from the handshake: "near-client",
+ * "near-server", "middle", or "unknown". */
+const char *tr_vantage_name(const struct tr_conn *c);
 /* "client", "server" (roles known) or "A", "B". */
 const char *tr_role_name(const struct tr_conn *c, unsigned ep);
 /* "client-to-server", ... or NULL for TR_DIR_NONE. */

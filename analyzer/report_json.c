@@ -213,6 +213,17 @@ static json_t *tr__handshake(const struct tr_conn *c, int64_t t0)
     return j;
 }
 
+/* RFC 6298 verdicts depend on where the capture was taken: the round trip
+ * between the capture point and each endpoint (from the handshake). */
+static json_t *tr__vantage(const struct tr_conn *c)
+{
+    json_t *j = json_object();
+    json_object_set_new(j, "point", json_string(tr_vantage_name(c)));
+    json_object_set_new(j, "client_side_rtt", c->side_known ? tr__seconds(c->side_rtt[0]) : json_null());
+    json_object_set_new(j, "server_side_rtt", c->side_known ? tr__seconds(c->side_rtt[1]) : json_null());
+    return j;
+}
+
 static json_t *tr__end(const struct tr_conn *c)
 {
     json_t *j = json_object();
@@ -242,6 +253,7 @@ json_t *tr_json_conn(const struct tr_obs *o, const struct tr_conn *c, uint32_t i
         json_array_append_new(eps, tr__endpoint(o, c, d, t0));
     json_object_set_new(j, "endpoints", eps);
     json_object_set_new(j, "handshake", tr__handshake(c, t0));
+    json_object_set_new(j, "vantage", tr__vantage(c));
     json_object_set_new(j, "end", tr__end(c));
     json_t *fs = json_array();
     for (const struct tr_finding *f = tr_obs_next_finding(o, c, NULL); f; f = tr_obs_next_finding(o, c, f))

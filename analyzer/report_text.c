@@ -162,6 +162,35 @@ static void tr__counters(FILE *out, const struct tr_conn *c)
     }
 }
 
+/* Re-sends by kind, windows and ACKs: one line each per endpoint, only
+ * when there is something to say. */
+static void tr__behaviour(FILE *out, const struct tr_conn *c)
+{
+    static const char *const kind[TR_RTX_COUNT] = {
+        "timeout", "after timeout", "fast", "SACK recovery", "tail loss probe", "spurious",
+        "SYN answer", "window reopened", "other"};
+    for (unsigned d = 0; d < 2; d++) {
+        const struct tr_dirstats *s = &c->ep[d].st;
+        if (s->retx_segs || s->duplicates) {
+            fprintf(out, "  re-sent by %-7s", tr_role_name(c, d));
+            for (int k = 0; k < TR_RTX_COUNT; k++)
+                if (s->rtx[k])
+                    fprintf(out, " %s %u;", kind[k], s->rtx[k]);
+            if (s->dsack)
+                fprintf(out, " D-SACK reported %u;", s->dsack);
+            if (s->duplicates)
+                fprintf(out, " copies (not re-sends) %u;", s->duplicates);
+            fputc('\n', out);
+        }
+        if (s->zero_windows || s->window_probes) {
+            char z[32];
+            tr_format_duration(s->zero_window_ns, z, sizeof z);
+            fprintf(out, "  windows %-8s %u zero windows (%s), %u probes sent, %u updates\n",
+                    tr_role_name(c, d), s->zero_windows, z, s->window_probes, s->window_updates);
+        }
+    }
+}
+
 static void tr__rtt(FILE *out, const struct tr_conn *c, const struct tr_profile *p)
 {
     for (unsigned d = 0; d < 2; d++) {
@@ -244,7 +273,15 @@ static void tr__conn(FILE *out, const struct tr_obs *ob, const struct tr_conn *c
     for (unsigned d = 0; d < 2; d++)
         tr__timeline(out, c, d);
     tr__counters(out, c);
+    tr__behaviour(out, c);
     tr__rtt(out, c, tr_obs_profile(ob));
+    if (c->side_known) {
+        char a[32], b[32];
+        tr__ms(a, sizeof a, c->side_rtt[0]);
+        tr__ms(b, sizeof b, c->side_rtt[1]);
+        fprintf(out, "  capture point: %s (round trip %s to the client, %s to the server)\n",
+                tr_vantage_name(c), a, b);
+    }
     tr__findings(out, ob, c, o);
 }
 

@@ -39,7 +39,8 @@ enum tr_class { TR_CLASS_PROTOCOL = 0, TR_CLASS_CAPTURE };
        "handshake segments appear in the capture in an order no endpoint can send them in: "  \
        "the capture reordered them")                                                           \
     XX(HS_SYN_ISN_CHANGED, "handshake.syn-isn-changed", WARNING, PROTOCOL,                                  \
-       "RFC 9293 §3.4 (a retransmitted SYN carries the same ISN); RFC 6298 §5.4", "",          \
+       "RFC 9293 §3.4 (a retransmitted SYN carries the same ISN); RFC 6298 §5.4",              \
+       "tcp.analysis.reused_ports",                                                            \
        "ISN {0}", "ISN {1}",                                                                   \
        "a SYN of the same connection attempt was retransmitted with a different ISN")          \
     XX(HS_SYNACK_WITHOUT_SYN, "handshake.synack-without-syn", WARNING, CAPTURE,                            \

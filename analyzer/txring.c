@@ -85,14 +85,15 @@ void tr__ring_ack(struct tr_txring *r, uint32_t ack)
 }
 
 void tr__ring_add_gap(struct tr_txring *r, uint32_t lo, uint32_t hi, int64_t ts,
-                      const struct tr_seg *s)
+                      const struct tr_seg *s, bool id_sequential)
 {
     if (r->ngaps == TR_MAX_GAPS) {
         memmove(&r->gaps[0], &r->gaps[1], (TR_MAX_GAPS - 1) * sizeof r->gaps[0]);
         r->ngaps--;
     }
     r->gaps[r->ngaps++] = (struct tr_gap){.lo = lo, .hi = hi, .ts = ts, .tsval = s->opt.tsval,
-                                          .has_tsval = s->opt.has_ts};
+                                          .has_tsval = s->opt.has_ts, .ip_id = s->ip_id,
+                                          .has_id = id_sequential};
 }
 
 void tr__ring_ts_note(struct tr_txring *r, uint32_t tsval, int64_t ts)
