@@ -51,6 +51,7 @@ struct tr_gap {
     uint16_t ip_id;    /* its IPv4 identification */
     bool has_tsval;
     bool has_id;       /* the sender numbered its packets in sequence then */
+    bool ack_reported; /* an ACK over it was reported: one finding per hole */
 };
 
 /* The per-direction history that exists only while a direction has data in
@@ -144,6 +145,7 @@ enum {
     TR_EP_PROBE_LAST = 1u << 14,   /* its last segment was a zero-window probe */
     TR_EP_BASE_FROM_ACK = 1u << 15,/* its send base came from the peer's ACK, not its own segment */
     TR_EP_BEYOND = 1u << 16,       /* beyond_high is valid */
+    TR_EP_HOLE_SIGNALLED = 1u << 17, /* it repeated its ACK (or SACKed) since it last acked new data */
 };
 
 struct tr_ep {
@@ -184,9 +186,11 @@ struct tr_ep {
     int64_t last_timeout;     /* observed timeout of its latest RTO retransmission */
     int64_t last_rtx_ts;      /* its latest re-send */
     int64_t dupack_ts;        /* its latest duplicate ACK */
+    int64_t sack_ts;          /* the latest SACK information about its data */
     uint32_t recovery_point;  /* SND.MAX when loss recovery began */
     uint32_t sack_high;       /* highest octet the peer SACKed above SND.UNA */
     uint32_t beyond_low, beyond_high; /* data it sent beyond the peer's window */
+    uint32_t tlp_end;         /* SND.MAX when its tail loss probe went out */
     uint8_t recovery;         /* 0 none, 1 fast/SACK, 2 after a timeout */
     uint8_t ntimeouts;        /* consecutive timeouts of the same data */
     uint8_t tlp_out;          /* a tail loss probe is outstanding */
@@ -232,6 +236,7 @@ enum {
     TR_CONN_CLOSE_SENT = 1u << 8,  /* the conn_close hook ran */
     TR_CONN_RELEASED = 1u << 9,    /* its slot is free; only its totals remain */
     TR_CONN_EVICTED = 1u << 10,    /* closed out by the connection limit or idle timeout */
+    TR_CONN_RTO_UNKNOWN = 1u << 11,/* capture.rto-unknown was reported */
 };
 
 #define TR_MAX_TRANS 14

@@ -76,7 +76,11 @@ static void tr__ack_behaviour(struct tr_x *x, const struct tr__acked *a)
     S->st.acks_new++;
     if (x->s->len)
         S->st.acks_piggybacked++;
-    if (a->full >= 3) {
+    /* The ACK that fills a hole covers the segments that came in order
+     * after it, each already answered by a duplicate ACK (RFC 5681 §4.2:
+     * "an immediate ACK when an out-of-order segment arrives"). */
+    bool hole_fill = tr_ep_has(S, TR_EP_HOLE_SIGNALLED);
+    if (a->full >= 3 && !hole_fill) {
         S->st.stretch_acks++;
         if (x->o->prof.ack_every_second)
             tr__find(x, TR_RULE_ACK_NOT_EVERY_SECOND, a->full, TR_VERDICT_VIOLATION, 0, 0);
@@ -98,12 +102,15 @@ static void tr__ack_behaviour(struct tr_x *x, const struct tr__acked *a)
 
 /* An ACK that covers a hole of the captured stream: "ACKed segment that
  * wasn't captured". */
-static void tr__ack_covers_hole(struct tr_x *x, const struct tr_txring *r)
+static void tr__ack_covers_hole(struct tr_x *x, struct tr_txring *r)
 {
     for (uint8_t i = 0; i < r->ngaps; i++) {
         if (!tr_seq_gt(x->s->ack, r->gaps[i].lo))
             continue;
-        x->ws |= TR_WS_ACK_LOST_SEGMENT;
+        x->ws |= TR_WS_ACK_LOST_SEGMENT; /* Wireshark flags every such ACK */
+        if (r->gaps[i].ack_reported)
+            continue;
+        r->gaps[i].ack_reported = true;
         uint32_t hi = tr_seq_lt(x->s->ack, r->gaps[i].hi) ? x->s->ack : r->gaps[i].hi;
         tr__find(x, TR_RULE_ACK_UNSEEN_CAPTURE, tr__rel(x->rcv, r->gaps[i].lo), tr__rel(x->rcv, x->s->ack),
                  (uint32_t)(hi - r->gaps[i].lo), 0);
@@ -149,6 +156,11 @@ static void tr__ack_new(struct tr_x *x)
     if (r) {
         struct tr__acked a;
         tr__scan_acked(x, r, &a);
+        /* The timer ran far past its RTO with no retransmission captured:
+         * the sender most likely re-sent the data out of the capture's
+         * sight, so which transmission this ACK answers is unknown (Karn). */
+        if (R->stall)
+            a.karn = true;
         if (!a.syn)
             sample = tr__rtt_by_seq(x, &a, &rtt) || tr__rtt_by_ts(x, r, &rtt);
         tr__ack_behaviour(x, &a);
@@ -161,6 +173,7 @@ static void tr__ack_new(struct tr_x *x)
         tr__rtt_sample(x->o, x->c, (unsigned)!x->dir, rtt);
     tr__timer_on_ack(x, R);
     x->snd->dupack_run = 0;
+    x->snd->flags &= ~(uint32_t)TR_EP_HOLE_SIGNALLED;
     tr__ring_release_if_idle(x->o, R);
 }
 
@@ -215,9 +228,10 @@ static void tr__ack_old(struct tr_x *x)
     const struct tr_seg *s = x->s;
     if (x->retx || x->ooo || !tr_ep_has(S, TR_EP_ACK_SEEN) || !tr_seq_lt(s->ack, S->highest_ack))
         return;
-    if (s->opt.has_ts && tr_seq_lt(s->opt.tsval, S->tsval_last))
+    if (s->opt.has_ts && tr_seq_lt(s->opt.tsval, S->tsval_last)) {
         tr__find(x, TR_RULE_CAP_REORDERED, S->tsval_last, s->opt.tsval, 0, 0);
-    else
+        x->stale = true;
+    } else
         tr__find(x, TR_RULE_ACK_BACKWARDS, tr__rel(x->rcv, S->highest_ack),
                  tr__rel(x->rcv, s->ack), 0, 0);
 }
@@ -261,12 +275,18 @@ void tr__receive_ack(struct tr_x *x)
     tr__sack_info(x);
     switch (tr_tcb_classify_ack(&R->tcb, x->s->ack)) {
     case TR_ACK_UNSENT:
-        tr__ack_unsent(x);
+        /* A SYN-ACK acknowledging more than the SYN: the receiver had sent
+         * nothing else (SYN-SENT), so no segment can be missing; the
+         * handshake checks judge it (handshake.synack-ack). */
+        if (!(x->s->flags & TR_SYN))
+            tr__ack_unsent(x);
         return;
     case TR_ACK_NEW:
         tr__ack_new(x);
         break;
     case TR_ACK_DUP:
+        if (!x->s->len && !(x->s->flags & (TR_SYN | TR_FIN)) && R->tcb.snd_max != R->tcb.snd_una)
+            x->snd->flags |= TR_EP_HOLE_SIGNALLED;
         tr__ack_dup(x);
         break;
     case TR_ACK_OLD:
@@ -331,7 +351,9 @@ static void tr__statement_ack(struct tr_x *x)
 {
     struct tr_ep *S = x->snd;
     const struct tr_seg *s = x->s;
-    if (!(s->flags & TR_ACK))
+    /* A statement older than the latest one (captured reordered) says
+     * nothing new: its window is not a shrink, its ACK not a step back. */
+    if (!(s->flags & TR_ACK) || x->stale)
         return;
     if (!tr_ep_has(S, TR_EP_ACK_SEEN) || tr_seq_gt(s->ack, S->highest_ack))
         S->highest_ack = s->ack;

@@ -49,6 +49,11 @@ struct tr_x {
     bool retx;              /* the segment re-sends sequence space already seen */
     bool ooo;               /* it fills a hole: sent earlier, captured late */
     bool probe;             /* keep-alive or zero-window probe */
+    bool unseen_capture;    /* tr__resolve_unseen blamed the capture for an
+                               earlier ACK up to unseen_ack */
+    uint32_t unseen_ack;
+    bool stale;             /* its TSval shows it was sent before the latest
+                               statement of its sender: captured reordered */
     bool keepalive;         /* a keep-alive (not a window probe) */
     bool new_fin;           /* the sender's first FIN */
     bool opts_known;        /* the options were captured and well-formed enough to use */

@@ -130,7 +130,11 @@ void tr__timer_on_ack(struct tr_x *x, struct tr_ep *D)
     if (tr_ep_has(D, TR_EP_BEYOND) && tr_seq_ge(ack, D->beyond_high))
         D->flags &= ~(uint32_t)TR_EP_BEYOND;
     D->ntimeouts = 0;
-    D->tlp_out = 0;
+    /* RFC 8985 §7.4.2: the probe episode ends when the ACK reaches the
+     * SND.NXT of the probe; one probe per episode (§7.3), so a re-send
+     * before that is a timeout, not a second probe. */
+    if (D->tlp_out && tr_seq_ge(ack, D->tlp_end))
+        D->tlp_out = 0;
     D->flags &= ~(uint32_t)TR_EP_SMALL_PENDING;
     D->timer_on = ack != D->tcb.snd_max;
     D->timer_start = x->s->ts_ns;
@@ -170,6 +174,7 @@ void tr__sack_info(struct tr_x *x)
         if (!tr_ep_has(D, TR_EP_SACK_HIGH) || tr_seq_gt(r, D->sack_high))
             D->sack_high = r;
         D->flags |= TR_EP_SACK_HIGH;
+        D->sack_ts = x->s->ts_ns;
     }
 }
 
@@ -243,20 +248,18 @@ static enum tr_rtx tr__kind(struct tr_x *x)
      * come back (go-back-N; Linux's loss state): not new timeouts. */
     if (S->recovery == TR_REC_RTO && tr_seq_lt(x->s->seq, S->recovery_point) && !head)
         return TR_RTX_RTO_RECOVERY;
-    if (tr__dupack_evidence(x)) {
-        /* RFC 5681 §3.2: fast retransmit answers the third duplicate ACK at
-         * once. The head re-sent only after the timer expired and long
-         * after the last duplicate ACK reached the sender (a round trip and
-         * the tolerance) was sent by the timer: the sender did not fast
-         * retransmit. */
-        int64_t since = x->s->ts_ns - R->dupack_ts;
+    /* RFC 5681 §3.2 and RFC 6675 §5: loss recovery answers duplicate ACKs
+     * and SACK information at once. The head re-sent only after the timer
+     * expired and long after the latest such evidence reached the sender (a
+     * round trip and the tolerance) was sent by the timer. */
+    bool dup = tr__dupack_evidence(x);
+    if (dup || tr__loss_evidence(x)) {
+        int64_t seen = tr__max64(dup ? R->dupack_ts : 0, tr_ep_has(S, TR_EP_SACK_HIGH) ? S->sack_ts : 0);
         if (head && tr__timer_expired(x) &&
-            since > S->tcb.rtt.srtt_ns + tr__tol(x->o, S->tcb.rtt.rto_ns))
+            x->s->ts_ns - seen > S->tcb.rtt.srtt_ns + tr__tol(x->o, S->tcb.rtt.rto_ns))
             return TR_RTX_RTO;
-        return TR_RTX_FAST;
+        return dup ? TR_RTX_FAST : TR_RTX_SACK_RECOVERY;
     }
-    if (tr__loss_evidence(x))
-        return TR_RTX_SACK_RECOVERY;
     /* Data the receiver could not take (beyond its window), sent again
      * before any timeout: SHLD-16, not a loss signal. */
     if (tr_ep_has(S, TR_EP_BEYOND) && tr_seq_in(x->s->seq, S->beyond_low, S->beyond_high) &&
@@ -353,6 +356,11 @@ static void tr__timeout(struct tr_x *x)
     } else {
         struct tr__judge j;
         tr__judge(x, &j);
+        /* Once per connection: why its timer verdicts are unknown. */
+        if (j.verdict == TR_VERDICT_UNKNOWN && !(x->c->flags & TR_CONN_RTO_UNKNOWN)) {
+            x->c->flags |= TR_CONN_RTO_UNKNOWN;
+            tr__find(x, TR_RULE_CAP_RTO_UNKNOWN, 0, 0, 0, 0);
+        }
         const int64_t a[TR_FINDING_ARGS] = {j.observed, j.expected, S->tcb.rtt.srtt_ns,
                                             S->tcb.rtt.rttvar_ns, S->ntimeouts + 1, j.verdict};
         tr__find6(x, TR_RULE_RTO_TIMEOUT, a);
@@ -393,6 +401,7 @@ enum tr_rtx tr__resend(struct tr_x *x)
         break;
     case TR_RTX_TLP:
         S->tlp_out = 1;
+        S->tlp_end = S->tcb.snd_max;
         S->timer_start = x->s->ts_ns; /* Linux restarts the RTO from the probe */
         S->timer_on = 1;
         break;

@@ -241,6 +241,14 @@ static bool tr__is_probe(struct tr_x *x)
     const struct tr_tcb *t = &x->snd->tcb;
     if ((s->flags & (TR_SYN | TR_FIN | TR_RST)) || s->len > 1)
         return false;
+    /* The one-octet probe of a zero window again (BSD, Windows): its
+     * octet is the only one outstanding and the window is still zero. */
+    if (s->len == 1 && s->seq == t->snd_una && t->snd_max == t->snd_una + 1 && tr__zero_window(x)) {
+        x->probe = true;
+        x->snd->st.window_probes++;
+        tr__window_probe(x);
+        return true;
+    }
     if (s->seq != t->snd_max - 1 || t->snd_una != t->snd_max)
         return false;
     bool zero_wnd = tr__zero_window(x);
@@ -277,8 +285,14 @@ static void tr__send_after_hole(struct tr_x *x)
     x->ws |= TR_WS_LOST_SEGMENT;
     S->st.not_captured_bytes += missing;
     struct tr_txring *r = tr__ring_get(x->o, S);
-    if (r)
+    if (r) {
         tr__ring_add_gap(r, S->tcb.snd_max, x->s->seq, x->s->ts_ns, x->s, tr__id_sequential(S));
+        /* The ACK that ran ahead of the capture was reported already
+         * (capture.ack-unseen-segment): one finding per hole. */
+        struct tr_gap *g = r->ngaps ? &r->gaps[r->ngaps - 1] : NULL;
+        if (g && g->lo == S->tcb.snd_max && x->unseen_capture && tr_seq_gt(x->unseen_ack, g->lo))
+            g->ack_reported = true;
+    }
 }
 
 /* The peer acknowledged bytes this endpoint had not been seen to send. Its
@@ -290,7 +304,13 @@ static void tr__resolve_unseen(struct tr_x *x)
     if (!tr_ep_has(S, TR_EP_UNSEEN_PENDING) || tr_seq_lt(x->s->seq, S->unseen_from))
         return;
     S->flags &= ~(uint32_t)TR_EP_UNSEEN_PENDING;
-    bool proven = tr_seq_lt(x->s->seq, S->unseen_ack) && x->s->len > 0;
+    /* Bytes the sender had sent (and the capture missed) are below its
+     * next segment; a segment starting below the ACK, data or a pure ACK at
+     * its SND.NXT (§3.10.7.4: "send an ACK, drop the segment"), shows the
+     * ACK covered data never sent. A RST carries SEG.ACK as its sequence. */
+    bool proven = tr_seq_lt(x->s->seq, S->unseen_ack) && !(x->s->flags & TR_RST);
+    x->unseen_capture = !proven;
+    x->unseen_ack = S->unseen_ack;
     const int64_t args[TR_FINDING_ARGS] = {tr__rel(S, S->unseen_from), tr__rel(S, S->unseen_ack),
                              (uint32_t)(S->unseen_ack - S->unseen_from), 0};
     tr__find_at(x->o, x->c, proven ? TR_RULE_ACK_UNSEEN_DATA : TR_RULE_ACK_UNSEEN_CAPTURE,

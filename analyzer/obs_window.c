@@ -127,7 +127,11 @@ void tr__window_probe(struct tr_x *x)
     R->probe_n++;
     const struct tr_profile *p = &x->o->prof;
     if (R->probe_n == 1) {
-        int64_t gap = now - R->zw_start, want = S->tcb.rtt.rto_ns;
+        /* The prober's persist timer starts when the zero window reaches
+         * it and its probe comes back past the capture point: the round
+         * trip between the capture and the prober is not part of it. */
+        int64_t side = x->c->side_known ? x->c->side_rtt[x->dir] : 0;
+        int64_t gap = now - R->zw_start - side, want = S->tcb.rtt.rto_ns;
         if (want > p->persist_min_ns)
             want = want > p->persist_max_ns ? p->persist_max_ns : want;
         else

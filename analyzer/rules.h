@@ -162,7 +162,8 @@ enum tr_class { TR_CLASS_PROTOCOL = 0, TR_CLASS_CAPTURE };
        "packets whose headers cannot be right were skipped")                                  \
     XX(CAP_TRUNCATED_PACKET, "capture.truncated-packet", INFO, CAPTURE, "", "",                \
        "whole headers", "{0} packets",                                                         \
-       "the snapshot length cut link or IP headers: these packets were skipped")              \
+       "the snapshot length cut link, IP or TCP headers: these packets were skipped (a cut "   \
+       "TCP header of a known connection is also reported there: capture.truncated-header)")  \
     XX(CAP_UNSUPPORTED_LINK, "capture.unsupported-link", WARNING, CAPTURE, "", "",             \
        "a supported link type", "{0} packets",                                                 \
        "packets of a link type tcpref does not decode were skipped")                          \
@@ -209,7 +210,7 @@ enum tr_class { TR_CLASS_PROTOCOL = 0, TR_CLASS_CAPTURE };
        "RFC 6298 §5.4", "", "a retransmission", "none captured for {0t}",                      \
        "the peer acknowledged data whose retransmission the capture does not hold")           \
     XX(CAP_RTO_UNKNOWN, "capture.rto-unknown", INFO, CAPTURE, "RFC 6298 §2, §5", "",            \
-       "the handshake", "{0}",                                                                 \
+       "the handshake", "no handshake captured",                                              \
        "without the handshake the capture point's distance to the endpoints is unknown: RTT " \
        "samples and RTO verdicts are unknown")                                                 \
     XX(RETX_DSACK, "retransmission.dsack", INFO, PROTOCOL,                                     \

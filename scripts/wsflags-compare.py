@@ -216,6 +216,8 @@ class Categorizer:
         if "lost_segment" in t and "lost_segment" not in r and st["implied"] is not None \
                 and _int(f["tcp.seq"]) is not None and _int(f["tcp.seq"]) <= st["implied"]:
             return "IP length beyond the frame"
+        if flag == "ack_lost_segment" and flag in t and flags & 0x12 == 0x12:
+            return "SYN-ACK acknowledging more than the SYN"
         if "ack_lost_segment" in t and "ack_lost_segment" not in r and ack is not None:
             if st["rev_implied"] is not None and ack <= st["rev_implied"]:
                 return "IP length beyond the frame"

@@ -32,6 +32,7 @@ DOCUMENTED = {
     "ACK of captured bytes", "ACK into a capture gap", "no data of the peer captured yet",
     "unacceptable RST before it", "after a RST beyond the data",
     "IP fragments (tcpref does not reassemble)", "after a malformed TCP header",
+    "SYN-ACK acknowledging more than the SYN",
 }
 EXACT = ["zero_window", "window_full", "keep_alive_ack"]
 

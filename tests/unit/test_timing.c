@@ -211,6 +211,65 @@ static void test_fast_retransmit_follows_duplicate_acks(void **state)
     tr_obs_free(o);
 }
 
+static void test_resend_long_after_duplicate_acks_is_a_timeout(void **state)
+{
+    (void)state;
+    /* RFC 5681 §3.2: the fast retransmit answers the third duplicate ACK.
+     * A re-send 480 ms after the last one, once the 220 ms RTO expired,
+     * was sent by the timer. */
+    struct tr_obs *o = tt_hs("linux", 1, 0);
+    tt_feed(o, tt_seg(4, 1.0, S2C, PA, 5001, 1001, 1000, 509));
+    tt_feed(o, tt_seg(5, 1.0, S2C, PA, 6001, 1001, 1000, 509));
+    tt_feed(o, tt_seg(6, 1.0, S2C, PA, 7001, 1001, 1000, 509));
+    tt_feed(o, tt_seg(7, 1.0, S2C, PA, 8001, 1001, 1000, 509));
+    for (int i = 0; i < 3; i++)
+        tt_feed(o, tt_seg(8 + i, 1.02 + i * 0.001, C2S, A, 1001, 5001, 0, 502));
+    tt_feed(o, tt_seg(11, 1.50, S2C, PA, 5001, 1001, 1000, 509));
+    const struct tr_conn *c = tt_c(o);
+    assert_int_equal(c->ep[1].st.rtx[TR_RTX_FAST], 0);
+    assert_int_equal(c->ep[1].st.rtx[TR_RTX_RTO], 1);
+    assert_int_equal(tt_frame(o, TR_RULE_RTO_TIMEOUT), 11);
+    tr_obs_free(o);
+}
+
+static void test_ack_below_the_probe_does_not_end_the_probe_episode(void **state)
+{
+    (void)state;
+    /* RFC 8985 §7.3/§7.4.2: one probe per episode, which ends when the ACK
+     * reaches the probe's SND.NXT (7001). The ACK of 6001 does not, so the
+     * next re-send of the tail is the timeout, judged as one. */
+    struct tr_obs *o = tt_hs("linux", 1, 0);
+    tt_feed(o, tt_seg(4, 1.0, S2C, PA, 5001, 1001, 1000, 509));
+    tt_feed(o, tt_seg(5, 1.0, S2C, PA, 6001, 1001, 1000, 509));
+    tt_feed(o, tt_seg(6, 1.05, S2C, PA, 6001, 1001, 1000, 509)); /* the probe */
+    tt_feed(o, tt_seg(7, 1.07, C2S, A, 1001, 6001, 0, 502));
+    tt_feed(o, tt_seg(8, 1.32, S2C, PA, 6001, 1001, 1000, 509));
+    const struct tr_conn *c = tt_c(o);
+    assert_int_equal(c->ep[1].st.rtx[TR_RTX_TLP], 1);
+    assert_int_equal(c->ep[1].st.rtx[TR_RTX_RTO], 1);
+    assert_int_equal(tt_frame(o, TR_RULE_RTO_TIMEOUT), 8);
+    tr_obs_free(o);
+}
+
+static void test_rto_unknown_once_without_handshake(void **state)
+{
+    (void)state;
+    /* No handshake: the capture point's distance to the sender is unknown,
+     * so timeouts that pass are "unknown", and the connection says why
+     * once (capture.rto-unknown), not at each timeout. */
+    struct tr_obs *o = tt_obs("linux");
+    tt_feed(o, tt_seg(1, 1.0, C2S, PA, 1001, 5001, 100, 502));
+    tt_feed(o, tt_seg(2, 2.0, C2S, PA, 1001, 5001, 100, 502));
+    tt_feed(o, tt_seg(3, 4.0, C2S, PA, 1001, 5001, 100, 502));
+    assert_int_equal(tt_count(o, TR_RULE_CAP_RTO_UNKNOWN), 1);
+    assert_int_equal(tt_frame(o, TR_RULE_CAP_RTO_UNKNOWN), 2);
+    const struct tr_finding *f = tt_finding(o, TR_RULE_RTO_TIMEOUT);
+    assert_non_null(f);
+    assert_int_equal(f->arg[5], TR_VERDICT_UNKNOWN);
+    assert_int_equal(tt_serious(o), 0);
+    tr_obs_free(o);
+}
+
 /* ---- windows ---- */
 
 static struct tr_obs *tt_zero_window(void)
@@ -357,6 +416,70 @@ static void test_dsack_block_is_reported(void **state)
     tr_obs_free(o);
 }
 
+static void test_ack_filling_a_hole_is_not_a_stretch_ack(void **state)
+{
+    (void)state;
+    /* The first of four full segments is lost after the capture; the
+     * receiver answers the other three at once with duplicate ACKs
+     * (RFC 5681 §4.2), and the ACK after the retransmission covers all
+     * four: a hole fill, not an ACK withheld past the second segment. */
+    struct tr_obs *o = tt_hs("rfc", 0, 0);
+    for (int i = 0; i < 4; i++)
+        tt_feed(o, tt_seg(4 + (uint64_t)i, 1.0 + i * 0.0001, S2C, A, 5001 + 1460u * (uint32_t)i, 1001, 1460, 509));
+    for (int i = 0; i < 3; i++)
+        tt_feed(o, tt_seg(8 + (uint64_t)i, 1.02 + i * 0.0001, C2S, A, 1001, 5001, 0, 502));
+    tt_feed(o, tt_seg(11, 1.021, S2C, A, 5001, 1001, 1460, 509));
+    tt_feed(o, tt_seg(12, 1.041, C2S, A, 1001, 5001 + 4 * 1460, 0, 502));
+    assert_int_equal(tt_count(o, TR_RULE_ACK_NOT_EVERY_SECOND), 0);
+    const struct tr_conn *c = tt_c(o);
+    assert_int_equal(c->ep[1].st.rtx[TR_RTX_FAST], 1);
+    tr_obs_free(o);
+}
+
+static void test_head_resent_long_after_sack_information_is_a_timeout(void **state)
+{
+    (void)state;
+    /* SACK blocks with a growing window (Linux): not RFC 5681 duplicate
+     * ACKs, but loss evidence (RFC 6675). The sender did not act on them;
+     * its timer re-sent the head 480 ms later: a timeout, not recovery. */
+    struct tr_obs *o = tt_hs("linux", 1, 0);
+    for (int i = 0; i < 4; i++)
+        tt_feed(o, tt_seg(4 + (uint64_t)i, 1.0, S2C, PA, 5001 + 1000u * (uint32_t)i, 1001, 1000, 509));
+    for (int i = 0; i < 3; i++) {
+        struct tr_seg a = tt_seg(8 + (uint64_t)i, 1.02 + i * 0.001, C2S, A, 1001, 5001, 0, 502 + (uint16_t)i);
+        a.opt.nsack = 1;
+        a.opt.sack[0] = (struct tr_sack_block){6001, 7001 + 1000u * (uint32_t)i};
+        tt_feed(o, a);
+    }
+    tt_feed(o, tt_seg(11, 1.50, S2C, PA, 5001, 1001, 1000, 509));
+    const struct tr_conn *c = tt_c(o);
+    assert_int_equal(c->ep[1].st.rtx[TR_RTX_SACK_RECOVERY], 0);
+    assert_int_equal(c->ep[1].st.rtx[TR_RTX_RTO], 1);
+    assert_int_equal(tt_frame(o, TR_RULE_RTO_TIMEOUT), 11);
+    tr_obs_free(o);
+}
+
+static void test_repeated_one_octet_window_probe_is_a_probe(void **state)
+{
+    (void)state;
+    /* RFC 9293 §3.8.6.1 (BSD, Windows): the probe carries the next new
+     * octet; while the window stays closed the same octet goes again. */
+    struct tr_obs *o = tt_hs("linux", 0, 0);
+    tt_feed(o, tt_seg(4, 1.0, S2C, PA, 5001, 1001, 1000, 509));
+    tt_feed(o, tt_seg(5, 1.01, C2S, A, 1001, 6001, 0, 0));      /* zero window */
+    tt_feed(o, tt_seg(6, 1.25, S2C, PA, 6001, 1001, 1, 509));   /* probe */
+    tt_feed(o, tt_seg(7, 1.26, C2S, A, 1001, 6001, 0, 0));      /* still closed */
+    tt_feed(o, tt_seg(8, 1.75, S2C, PA, 6001, 1001, 1, 509));   /* the same probe */
+    tt_feed(o, tt_seg(9, 1.76, C2S, A, 1001, 6001, 0, 0));
+    const struct tr_conn *c = tt_c(o);
+    assert_int_equal(c->ep[1].st.window_probes, 2);
+    assert_int_equal(c->ep[1].st.retx_segs, 0);
+    assert_int_equal(tt_count(o, TR_RULE_SEQ_OUTSIDE_WINDOW), 0);
+    assert_int_equal(tt_count(o, TR_RULE_RTO_TIMEOUT), 0);
+    assert_int_equal(tt_serious(o), 0);
+    tr_obs_free(o);
+}
+
 static void test_copy_of_a_packet_is_a_duplicate_not_a_retransmission(void **state)
 {
     (void)state;
@@ -408,6 +531,9 @@ int main(void)
         cmocka_unit_test(test_late_retransmission_after_a_stall_is_reported),
         cmocka_unit_test(test_ack_after_a_stall_without_retransmission_is_a_capture_gap),
         cmocka_unit_test(test_fast_retransmit_follows_duplicate_acks),
+        cmocka_unit_test(test_resend_long_after_duplicate_acks_is_a_timeout),
+        cmocka_unit_test(test_ack_below_the_probe_does_not_end_the_probe_episode),
+        cmocka_unit_test(test_rto_unknown_once_without_handshake),
         cmocka_unit_test(test_zero_window_episode_is_reported_with_its_length),
         cmocka_unit_test(test_zero_window_probe_before_the_rto_is_early),
         cmocka_unit_test(test_zero_window_probes_without_backoff_are_reported),
@@ -420,6 +546,9 @@ int main(void)
         cmocka_unit_test(test_one_ack_for_four_full_segments_fails_rfc),
         cmocka_unit_test(test_stretch_acks_are_counted_under_linux),
         cmocka_unit_test(test_dsack_block_is_reported),
+        cmocka_unit_test(test_ack_filling_a_hole_is_not_a_stretch_ack),
+        cmocka_unit_test(test_head_resent_long_after_sack_information_is_a_timeout),
+        cmocka_unit_test(test_repeated_one_octet_window_probe_is_a_probe),
         cmocka_unit_test(test_copy_of_a_packet_is_a_duplicate_not_a_retransmission),
         cmocka_unit_test(test_resend_with_a_new_ip_id_is_a_retransmission),
     };
