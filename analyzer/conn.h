@@ -235,8 +235,9 @@ enum {
     TR_CONN_TFO = 1u << 7,         /* Fast Open in use */
     TR_CONN_CLOSE_SENT = 1u << 8,  /* the conn_close hook ran */
     TR_CONN_RELEASED = 1u << 9,    /* its slot is free; only its totals remain */
-    TR_CONN_EVICTED = 1u << 10,    /* closed out by the connection limit or idle timeout */
+    TR_CONN_EVICTED = 1u << 10,    /* closed out by the connection limit */
     TR_CONN_RTO_UNKNOWN = 1u << 11,/* capture.rto-unknown was reported */
+    TR_CONN_EXPIRED = 1u << 12,    /* closed out after the idle timeout */
 };
 
 #define TR_MAX_TRANS 14

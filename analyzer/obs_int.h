@@ -20,6 +20,7 @@ struct tr__chunks {
 
 struct tr_obs {
     struct tr_obs_config cfg;
+    int64_t next_linger;         /* packet time of the next tr_obs_expire_ended */
     struct tr_profile prof;
     uint32_t file;
     struct tr_flowtab tab;

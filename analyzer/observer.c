@@ -196,14 +196,17 @@ static void tr__release(struct tr_obs *o, struct tr_conn *c)
     o->in.conns_released++;
 }
 
-static void tr__retire(struct tr_obs *o, struct tr_conn *c)
+/* Out of the flow table: its ports were reused (superseded), it was closed
+ * out (evicted or idle: the end it had then stays, "open" or "half-close"),
+ * or it ended and lingered long enough. */
+static void tr__retire(struct tr_obs *o, struct tr_conn *c, bool superseded)
 {
     tr_flowtab_remove(&o->tab, c->hash, c->id);
     tr__lru_unlink(o, c);
     o->active--;
     c->flags |= TR_CONN_RETIRED;
     tr__finish_conn(o, c);
-    if (c->end == TR_END_OPEN || c->end == TR_END_HALF)
+    if (superseded && (c->end == TR_END_OPEN || c->end == TR_END_HALF))
         c->end = TR_END_SUPERSEDED;
     /* The first max_records ended connections stay in detail; later ones
      * are summarized. */
@@ -214,12 +217,42 @@ static void tr__retire(struct tr_obs *o, struct tr_conn *c)
 /* Closed out before its end: evicted by the connection limit, or idle. */
 static void tr__close_out(struct tr_obs *o, struct tr_conn *c, bool idle)
 {
-    c->flags |= TR_CONN_EVICTED;
+    c->flags |= idle ? TR_CONN_EXPIRED : TR_CONN_EVICTED;
     if (idle)
         o->in.conns_expired++;
     else
         o->in.conns_evicted++;
-    tr__retire(o, c);
+    tr__retire(o, c, false);
+}
+
+/* Both endpoints closed (CLOSED or TIME-WAIT), or reset: nothing more can
+ * happen in it but late copies and the TIME-WAIT ACKs. */
+static bool tr__ended(const struct tr_conn *c)
+{
+    if (c->end == TR_END_RST || c->end == TR_END_REFUSED)
+        return true;
+    for (unsigned d = 0; d < 2; d++) {
+        uint8_t st = c->ep[d].tcb.state;
+        if (st != TR_CLOSED && st != TR_TIME_WAIT)
+            return false;
+    }
+    return true;
+}
+
+uint32_t tr_obs_expire_ended(struct tr_obs *o, int64_t now, int64_t linger_ns)
+{
+    uint32_t n = 0;
+    for (uint32_t i = o->lru_head; i != TR_NIL;) {
+        struct tr_conn *c = tr__at(o, i);
+        if (now - c->last_ts <= linger_ns)
+            break;
+        i = c->lru_next;
+        if (tr__ended(c)) {
+            tr__retire(o, c, false);
+            n++;
+        }
+    }
+    return n;
 }
 
 uint32_t tr_obs_expire(struct tr_obs *o, int64_t now, int64_t idle_ns)
@@ -325,7 +358,7 @@ static struct tr_conn *tr__conn_for(struct tr_obs *o, const struct tr_seg *s, ui
     struct tr_conn *c = tr__lookup(o, s, h, dir);
     bool reused = false;
     if (c && tr__starts_new(c, s, *dir)) {
-        tr__retire(o, c);
+        tr__retire(o, c, true);
         reused = true;
         c = NULL;
     }
@@ -522,6 +555,11 @@ void tr_obs_packet(struct tr_obs *o, const struct tr_pkt *pkt)
     }
     if (d != TR_DEC_TCP)
         return;
+    if (o->cfg.linger_ns >= 0 && pkt->ts_ns >= o->next_linger) {
+        int64_t linger = o->cfg.linger_ns ? o->cfg.linger_ns : 10 * (int64_t)1000000000;
+        tr_obs_expire_ended(o, pkt->ts_ns, linger);
+        o->next_linger = pkt->ts_ns + 1000000000; /* once a second of capture time */
+    }
     o->in.tcp++;
     if (info.segflags & TR_SEGF_OPTS_CUT)
         o->in.opts_cut++;
@@ -572,7 +610,8 @@ const struct tr_conn *const *tr_obs_sorted(struct tr_obs *o, uint32_t *n)
         if (!(c->flags & TR_CONN_RELEASED))
             o->sorted[k++] = c;
     }
-    qsort(o->sorted, k, sizeof *o->sorted, tr__by_first_frame);
+    if (k) /* qsort(NULL, 0, ...) is undefined */
+        qsort(o->sorted, k, sizeof *o->sorted, tr__by_first_frame);
     *n = k;
     return o->sorted;
 }

@@ -107,6 +107,10 @@ struct tr_obs_config {
                                    released, their findings counted; 0 = unlimited */
     bool release_closed;        /* release every connection once closed (live mode: the
                                    conn_close hook has written it out) */
+    int64_t linger_ns;          /* an ended connection (both sides CLOSED or TIME-WAIT, or
+                                   reset) leaves the flow table after this long without a
+                                   segment, by packet time (tr_obs_packet); a later segment
+                                   of its ports starts a new connection. 0: 10 s; < 0: never */
     int64_t stop_after_ns;      /* ignore packets after this time (0: none) */
     bool stop_relative;         /* stop_after_ns counts from the first frame's time */
     struct tr_obs_hooks hooks;
@@ -126,6 +130,11 @@ void tr_obs_finish(struct tr_obs *o);
 /* Closes out connections idle for longer than idle_ns at time now (the
  * conn_close hook runs for each); returns how many. */
 uint32_t tr_obs_expire(struct tr_obs *o, int64_t now, int64_t idle_ns);
+/* Retires the connections that ended (both endpoints CLOSED or TIME-WAIT,
+ * or reset) and saw no segment for linger_ns: their conn_close hook runs and
+ * they leave the flow table (a later segment of the same ports starts a new
+ * connection). Returns how many. */
+uint32_t tr_obs_expire_ended(struct tr_obs *o, int64_t now, int64_t linger_ns);
 /* Connections being tracked (in the flow table). */
 uint32_t tr_obs_active(const struct tr_obs *o);
 

@@ -248,6 +248,10 @@ json_t *tr_json_conn(const struct tr_obs *o, const struct tr_conn *c, uint32_t i
     json_object_set_new(j, "vlan", c->vlan ? json_integer(c->vlan) : json_null());
     json_object_set_new(j, "roles", json_string(c->roles == TR_ROLES_KNOWN ? "known" : "unknown"));
     json_object_set_new(j, "reused_ports", json_boolean((c->flags & TR_CONN_REUSED) != 0));
+    json_object_set_new(j, "closed_out",
+                        (c->flags & TR_CONN_EVICTED)   ? json_string("limit")
+                        : (c->flags & TR_CONN_EXPIRED) ? json_string("idle")
+                                                       : json_null());
     json_t *eps = json_array();
     for (unsigned d = 0; d < 2; d++)
         json_array_append_new(eps, tr__endpoint(o, c, d, t0));

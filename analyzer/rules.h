@@ -164,6 +164,13 @@ enum tr_class { TR_CLASS_PROTOCOL = 0, TR_CLASS_CAPTURE };
        "whole headers", "{0} packets",                                                         \
        "the snapshot length cut link, IP or TCP headers: these packets were skipped (a cut "   \
        "TCP header of a known connection is also reported there: capture.truncated-header)")  \
+    XX(CAP_KERNEL_DROPS, "capture.kernel-drops", WARNING, CAPTURE, "", "",                     \
+       "every packet that reached the interface captured",                                     \
+       "the kernel dropped {0} packets (of any connection) in {1} intervals while this "      \
+       "connection was tracked",                                                               \
+       "the kernel dropped packets while this connection was tracked (tcpref live): its "      \
+       "segments may be missing from the capture, and the checks of that time "               \
+       "(retransmissions, ACKs of unseen data, RTT, RTO) may report what the capture lost")   \
     XX(CAP_UNSUPPORTED_LINK, "capture.unsupported-link", WARNING, CAPTURE, "", "",             \
        "a supported link type", "{0} packets",                                                 \
        "packets of a link type tcpref does not decode were skipped")                          \

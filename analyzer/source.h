@@ -88,4 +88,42 @@ void tr_source_close(struct tr_source *src);
 /* A short name for a link type ("ethernet", "linux-sll", ...). */
 const char *tr_linktype_name(uint32_t linktype);
 
+/* ---- Live capture (analyzer/live.c): libpcap on an interface ----
+ *
+ * tr_source_next() on a live source never blocks: it returns 1 with a
+ * packet, TR_EAGAIN when none is waiting (poll() tr_source_live_fd() for
+ * POLLIN, then call it again), 0 when the capture was broken off, and < 0 on
+ * a capture error (tr_source_error). Frames are numbered from 1 in the order
+ * libpcap delivers them; timestamps are the kernel's, in ns since the epoch
+ * (nanosecond precision when the platform offers it). */
+#include <stdbool.h>
+
+struct tr_live_opts {
+    const char *iface;        /* required */
+    const char *filter;       /* BPF filter (pcap-filter(7)); NULL or "": everything */
+    int snaplen;              /* bytes kept per packet; 0: 262144 */
+    int buffer_mb;            /* kernel buffer in MiB; 0: libpcap's default */
+    bool no_promisc;          /* do not put the interface into promiscuous mode */
+};
+
+/* Opens and activates the capture and installs the filter. On failure
+ * returns a negative code and writes one line into err: the interface does
+ * not exist (TR_EINVAL), the filter does not compile (TR_EPARSE), capturing
+ * is not permitted (TR_ESYS), or another libpcap error (TR_EIO). */
+int tr_source_open_live(struct tr_source **out, const struct tr_live_opts *opt, char *err,
+                        size_t errlen);
+/* The descriptor to poll() for POLLIN; -1 for other sources. */
+int tr_source_live_fd(const struct tr_source *src);
+/* The link type (LINKTYPE_*) and snapshot length libpcap settled on. */
+void tr_source_live_info(const struct tr_source *src, uint32_t *linktype, uint32_t *snaplen);
+/* Also writes every packet captured from now on to a pcap file (as
+ * pcap_dump_open(3PCAP) does; "-" is standard output). */
+int tr_source_live_dump(struct tr_source *src, const char *path, char *err, size_t errlen);
+/* Flushes the dump file (if any); < 0 when writing it failed. */
+int tr_source_live_flush(struct tr_source *src);
+/* Refreshes the live counters of tr_source_stats() (live_recv, live_drop,
+ * live_ifdrop) from pcap_stats(3PCAP); counters are kept in 64 bits across
+ * the wrap of libpcap's 32-bit ones, so call it at least every few minutes. */
+int tr_source_live_update_stats(struct tr_source *src);
+
 #endif

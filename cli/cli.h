@@ -48,6 +48,7 @@ void tr_cli_error(const char *cmd, const char *fmt, ...) __attribute__((format(p
 int tr_cmd_analyze(int argc, char **argv);
 int tr_cmd_rules(int argc, char **argv);
 int tr_cmd_sockets(int argc, char **argv);
+int tr_cmd_live(int argc, char **argv);
 
 /* Long option ids of the common set (above the ASCII range). */
 enum {

@@ -13,6 +13,7 @@ static const char tr__help[] =
     "commands:\n"
     "  analyze FILE...        per-connection report from pcap/pcapng captures\n"
     "  sockets FILE --at T    the socket table (like ss) at time T of a capture\n"
+    "  live -i IFACE          the same analysis on live traffic, findings streamed\n"
     "  rules                  the rule catalog\n"
     "  help COMMAND           the help of a command (same as COMMAND --help)\n"
     "\n"
@@ -32,6 +33,7 @@ static const struct tr__cmd tr__cmds[] = {
     {"analyze", tr_cmd_analyze},
     {"rules", tr_cmd_rules},
     {"sockets", tr_cmd_sockets},
+    {"live", tr_cmd_live},
 };
 
 static const struct tr__cmd *tr__find_cmd(const char *name)
