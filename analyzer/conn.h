@@ -191,6 +191,8 @@ struct tr_ep {
     uint32_t sack_high;       /* highest octet the peer SACKed above SND.UNA */
     uint32_t beyond_low, beyond_high; /* data it sent beyond the peer's window */
     uint32_t tlp_end;         /* SND.MAX when its tail loss probe went out */
+    uint32_t hole_until;      /* as a receiver: the peer's SND.MAX when it last repeated its
+                                 ACK; ACKs up to it may cover data held out of order */
     uint8_t recovery;         /* 0 none, 1 fast/SACK, 2 after a timeout */
     uint8_t ntimeouts;        /* consecutive timeouts of the same data */
     uint8_t tlp_out;          /* a tail loss probe is outstanding */

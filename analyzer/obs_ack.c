@@ -76,9 +76,10 @@ static void tr__ack_behaviour(struct tr_x *x, const struct tr__acked *a)
     S->st.acks_new++;
     if (x->s->len)
         S->st.acks_piggybacked++;
-    /* The ACK that fills a hole covers the segments that came in order
-     * after it, each already answered by a duplicate ACK (RFC 5681 §4.2:
-     * "an immediate ACK when an out-of-order segment arrives"). */
+    /* An ACK that fills a hole (until the ACK reaches what was sent when
+     * the receiver last repeated its ACK) covers segments that came out of
+     * order, each already answered by a duplicate ACK (RFC 5681 §4.2: "an
+     * immediate ACK when an out-of-order segment arrives"). */
     bool hole_fill = tr_ep_has(S, TR_EP_HOLE_SIGNALLED);
     if (a->full >= 3 && !hole_fill) {
         S->st.stretch_acks++;
@@ -173,7 +174,8 @@ static void tr__ack_new(struct tr_x *x)
         tr__rtt_sample(x->o, x->c, (unsigned)!x->dir, rtt);
     tr__timer_on_ack(x, R);
     x->snd->dupack_run = 0;
-    x->snd->flags &= ~(uint32_t)TR_EP_HOLE_SIGNALLED;
+    if (tr_seq_ge(x->s->ack, x->snd->hole_until))
+        x->snd->flags &= ~(uint32_t)TR_EP_HOLE_SIGNALLED;
     tr__ring_release_if_idle(x->o, R);
 }
 
@@ -285,8 +287,11 @@ void tr__receive_ack(struct tr_x *x)
         tr__ack_new(x);
         break;
     case TR_ACK_DUP:
-        if (!x->s->len && !(x->s->flags & (TR_SYN | TR_FIN)) && R->tcb.snd_max != R->tcb.snd_una)
+        if (!x->s->len && !(x->s->flags & (TR_SYN | TR_FIN)) && R->tcb.snd_max != R->tcb.snd_una) {
+            if (!tr_ep_has(x->snd, TR_EP_HOLE_SIGNALLED) || tr_seq_gt(R->tcb.snd_max, x->snd->hole_until))
+                x->snd->hole_until = R->tcb.snd_max;
             x->snd->flags |= TR_EP_HOLE_SIGNALLED;
+        }
         tr__ack_dup(x);
         break;
     case TR_ACK_OLD:

@@ -171,10 +171,19 @@ void tr__sack_info(struct tr_x *x)
         uint32_t r = o->sack[i].right;
         if (tr_seq_le(r, x->s->ack) || tr_seq_gt(r, D->tcb.snd_max))
             continue;
-        if (!tr_ep_has(D, TR_EP_SACK_HIGH) || tr_seq_gt(r, D->sack_high))
+        /* RFC 6675 §2: evidence of loss is SACK information about octets
+         * not SACKed before; the same block repeated is not. */
+        if (!tr_ep_has(D, TR_EP_SACK_HIGH) || tr_seq_gt(r, D->sack_high)) {
             D->sack_high = r;
+            D->sack_ts = x->s->ts_ns;
+        }
         D->flags |= TR_EP_SACK_HIGH;
-        D->sack_ts = x->s->ts_ns;
+        /* The receiver holds data out of order up to r: its ACK that
+         * fills the hole is not a stretch ACK (obs_ack.c). */
+        struct tr_ep *A = x->snd;
+        if (!tr_ep_has(A, TR_EP_HOLE_SIGNALLED) || tr_seq_gt(r, A->hole_until))
+            A->hole_until = r;
+        A->flags |= TR_EP_HOLE_SIGNALLED;
     }
 }
 

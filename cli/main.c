@@ -14,6 +14,10 @@ static const char tr__help[] =
     "  analyze FILE...        per-connection report from pcap/pcapng captures\n"
     "  sockets FILE --at T    the socket table (like ss) at time T of a capture\n"
     "  live -i IFACE          the same analysis on live traffic, findings streamed\n"
+    "  replay FILE --iface IFACE --local IP --peer IP[:PORT]\n"
+    "                         replay one side of a recorded connection with\n"
+    "                         tcpref's own stack against a real peer, compare\n"
+    "                         the outcome with the recording\n"
     "  rules                  the rule catalog\n"
     "  help COMMAND           the help of a command (same as COMMAND --help)\n"
     "\n"
@@ -21,8 +25,8 @@ static const char tr__help[] =
     "  -h, --help             this help\n"
     "  -V, --version          the version\n"
     "\n"
-    "exit status: 0 success; 1 findings that fail a gate (check); 2 usage error\n"
-    "or unreadable input.\n";
+    "exit status: 0 success; 1 findings that fail a gate (check), or a replay\n"
+    "that DIVERGED; 2 usage error or unreadable input; 3 an INCONCLUSIVE replay.\n";
 
 struct tr__cmd {
     const char *name;
@@ -34,6 +38,7 @@ static const struct tr__cmd tr__cmds[] = {
     {"rules", tr_cmd_rules},
     {"sockets", tr_cmd_sockets},
     {"live", tr_cmd_live},
+    {"replay", tr_cmd_replay},
 };
 
 static const struct tr__cmd *tr__find_cmd(const char *name)

@@ -79,6 +79,10 @@ struct tr_endpoint;
 
 int tr_endpoint_new(struct tr_endpoint **out, const struct tr_endpoint_config *cfg);
 void tr_endpoint_free(struct tr_endpoint *e);
+/* The IP version of the connection (4 unless set; before OPEN): the MSS
+ * assumed when the peer sends none (RFC 9293 §3.7.1 MUST-15: 536 / 1220).
+ * Returns 0, or TR_EINVAL. */
+int tr_endpoint_set_ipver(struct tr_endpoint *e, int ipver);
 
 /* RFC 9293 §3.10.1 OPEN. */
 int tr_endpoint_connect(struct tr_endpoint *e, int64_t now);
