@@ -100,6 +100,7 @@ struct tr_dirstats {
     uint32_t pkts;              /* segments sent */
     uint32_t pure_acks, dup_acks;
     uint32_t retx_segs;
+    uint32_t seq_segs;          /* segments carrying sequence space (data, SYN, FIN), copies excluded */
     uint32_t ooo_segs;
     uint32_t syn, fin, rst;
     uint32_t keepalives, window_probes;

@@ -50,6 +50,7 @@ static void tr__arg(char kind, int64_t v, char *tmp, size_t n)
 {
     switch (kind) {
     case 't': tr_format_duration(v, tmp, n); break;
+    case 'p': snprintf(tmp, n, "%lld.%02lld%%", (long long)(v / 100), (long long)(v % 100)); break;
     case 'o': snprintf(tmp, n, "%s", tr__opterr_name(v)); break;
     case 's': snprintf(tmp, n, "%s", tr_state_name((enum tr_state)v)); break;
     case 'v':

@@ -10,7 +10,8 @@
 /*
  * Expands a template: "{N}" is argument N (0-5) as an integer, "{Nr}" a
  * relative sequence number (an integer), "{Nt}" a duration in ns ("1.250 s",
- * "3.2 ms"), "{No}" an option error, "{Ns}" a TCP state name, "{Nv}" a
+ * "3.2 ms"), "{Np}" basis points as a percentage ("1.25%"), "{No}" an option
+ * error, "{Ns}" a TCP state name, "{Nv}" a
  * timing verdict.
  */
 void tr_format_template(const char *tmpl, const int64_t args[TR_FINDING_ARGS], char *buf, size_t n);

@@ -44,6 +44,26 @@ static enum tr_end tr__end_of(const struct tr_conn *c)
     return TR_END_OPEN;
 }
 
+/* threshold.retransmissions: per endpoint, of the segments that carried
+ * sequence space (data, SYN, FIN), the share that re-sent it. */
+static void tr__finish_retx(struct tr_obs *o, struct tr_conn *c)
+{
+    if (!o->cfg.th.retx_on)
+        return;
+    for (uint8_t d = 0; d < 2; d++) {
+        const struct tr_dirstats *st = &c->ep[d].st;
+        uint64_t carrying = st->seq_segs;
+        if (carrying == 0)
+            continue;
+        uint64_t bp = (uint64_t)st->retx_segs * 10000 / carrying;
+        if (bp > o->cfg.th.retx_bp) {
+            const int64_t a[TR_FINDING_ARGS] = {st->retx_segs, (int64_t)carrying, o->cfg.th.retx_bp,
+                                                (int64_t)bp};
+            tr__find_at(o, c, TR_RULE_THR_RETX, d, c->last_frame, c->last_ts, a);
+        }
+    }
+}
+
 void tr__finish_conn(struct tr_obs *o, struct tr_conn *c)
 {
     tr__finish_pending(o, c);
@@ -54,6 +74,7 @@ void tr__finish_conn(struct tr_obs *o, struct tr_conn *c)
     if (c->end != TR_END_RST && c->end != TR_END_REFUSED)
         tr__stall_finish(o, c, o->in.last_ts);
     tr__window_finish(o, c, o->in.last_ts ? o->in.last_ts : c->last_ts);
+    tr__finish_retx(o, c);
     tr__finish_midstream(o, c);
     if (c->end == TR_END_OPEN)
         c->end = (uint8_t)tr__end_of(c);

@@ -75,7 +75,7 @@ static bool tr__fold(struct tr_obs *o, struct tr_conn *c, uint16_t r)
 void tr__find_at(struct tr_obs *o, struct tr_conn *c, enum tr_rule r, uint8_t dir, uint64_t frame,
                  int64_t ts, const int64_t args[TR_FINDING_ARGS])
 {
-    if (tr__fold(o, c, (uint16_t)r))
+    if (!tr_rule_enabled(r) || tr__fold(o, c, (uint16_t)r))
         return;
     uint32_t i = o->finding_free;
     if (i != TR_NIL)

@@ -293,6 +293,9 @@ void tr__third_ack(struct tr_x *x)
     x->c->flags |= TR_CONN_HS_DONE;
     x->c->hs_ack_frame = s->frame;
     x->c->hs_ack_ts = s->ts_ns;
+    int64_t hs_rtt = s->ts_ns - S->syn_ts; /* as the report's handshake.rtt */
+    if (x->o->cfg.th.handshake_rtt_on && hs_rtt > x->o->cfg.th.handshake_rtt_ns)
+        tr__find(x, TR_RULE_THR_HANDSHAKE_RTT, hs_rtt, x->o->cfg.th.handshake_rtt_ns, 0, 0);
     tr__vantage(x->o, x->c);
     tr__handshake_samples(x->o, x->c);
     if (!tr_ep_has(S, TR_EP_SENT_ANY) || x->retx || x->ooo)

@@ -407,6 +407,8 @@ enum tr_rtx tr__resend(struct tr_x *x)
     switch (k) {
     case TR_RTX_RTO:
         tr__timeout(x);
+        if (x->o->cfg.th.timeouts_on && S->st.rtx[k] == x->o->cfg.th.timeouts + 1)
+            tr__find(x, TR_RULE_THR_TIMEOUTS, S->st.rtx[k], x->o->cfg.th.timeouts, 0, 0);
         break;
     case TR_RTX_TLP:
         S->tlp_out = 1;

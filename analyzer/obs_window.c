@@ -19,6 +19,10 @@ static void tr__zero_end(struct tr_obs *o, struct tr_conn *c, uint8_t ep, uint64
     e->st.zero_window_ns += dur;
     const int64_t a[TR_FINDING_ARGS] = {dur, e->probe_n, (int64_t)e->zw_frame};
     tr__find_at(o, c, TR_RULE_WIN_ZERO, ep, frame, ts, a);
+    if (o->cfg.th.zero_window_on && dur > o->cfg.th.zero_window_ns) {
+        const int64_t t[TR_FINDING_ARGS] = {dur, o->cfg.th.zero_window_ns};
+        tr__find_at(o, c, TR_RULE_THR_ZERO_WINDOW, ep, frame, ts, t);
+    }
     e->zw_on = 0;
 }
 

@@ -387,6 +387,8 @@ static void tr__count(struct tr_x *x)
         st->rst++;
     if ((s->flags & (TR_ACK | TR_SYN | TR_FIN | TR_RST)) == TR_ACK && s->len == 0)
         st->pure_acks++;
+    if ((s->len || (s->flags & (TR_SYN | TR_FIN))) && !(s->flags & TR_RST))
+        st->seq_segs++;
     x->c->last_frame = s->frame;
     x->c->last_ts = s->ts_ns;
 }
@@ -433,6 +435,8 @@ static bool tr__duplicate(struct tr_x *x)
         if (!tr__sig_match(&S->sig[i], s))
             continue;
         S->st.duplicates++;
+        if ((s->len || (s->flags & (TR_SYN | TR_FIN))) && !(s->flags & TR_RST))
+            S->st.seq_segs--;
         tr__find(x, TR_RULE_CAP_DUPLICATE, (int64_t)S->sig[i].frame_hint, 0, 0, 0);
         return true;
     }

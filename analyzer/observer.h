@@ -94,6 +94,16 @@ struct tr_obs_hooks {
     void (*conn_close)(void *ctx, const struct tr_conn *c);
 };
 
+/* Limits a rules file sets (tcpref check --rules; docs/check.md): each,
+ * when on, is checked as its threshold.* rule. */
+struct tr_thresholds {
+    bool retx_on, zero_window_on, timeouts_on, handshake_rtt_on;
+    uint32_t retx_bp;          /* retransmitted data segments, basis points (1/100 %) */
+    int64_t zero_window_ns;    /* longest zero-window episode */
+    uint32_t timeouts;         /* retransmission timeouts per endpoint */
+    int64_t handshake_rtt_ns;  /* first SYN to the completing ACK */
+};
+
 struct tr_obs_config {
     const struct tr_profile *profile;
     bool verify_checksums;
@@ -113,6 +123,7 @@ struct tr_obs_config {
                                    of its ports starts a new connection. 0: 10 s; < 0: never */
     int64_t stop_after_ns;      /* ignore packets after this time (0: none) */
     bool stop_relative;         /* stop_after_ns counts from the first frame's time */
+    struct tr_thresholds th;
     struct tr_obs_hooks hooks;
 };
 

@@ -76,6 +76,19 @@ static const struct tr__file_note tr__file_notes[] = {
     {TR_RULE_CAP_UNSUPPORTED_LINK, TR_DEC_UNSUPPORTED},
 };
 
+unsigned tr_file_notes(const struct tr_input_stats *in, struct tr_file_note *out, unsigned max)
+{
+    unsigned n = 0;
+    for (unsigned k = 0; k < sizeof tr__file_notes / sizeof tr__file_notes[0] && n < max; k++) {
+        enum tr_dec d = tr__file_notes[k].dec;
+        if (!in->by_dec[d] || !tr_rule_enabled(tr__file_notes[k].rule))
+            continue;
+        out[n++] = (struct tr_file_note){.rule = tr__file_notes[k].rule, .frame = in->first_dec_frame[d],
+                                         .count = in->by_dec[d], .reason = in->first_dec_reason[d]};
+    }
+    return n;
+}
+
 void tr_report_totals(const struct tr_analysis *a, struct tr_totals *t)
 {
     memset(t, 0, sizeof *t);
@@ -90,7 +103,7 @@ void tr_report_totals(const struct tr_analysis *a, struct tr_totals *t)
         t->packets += in->packets;
         t->tcp += in->tcp;
         for (unsigned k = 0; k < sizeof tr__file_notes / sizeof tr__file_notes[0]; k++) {
-            uint64_t n = in->by_dec[tr__file_notes[k].dec];
+            uint64_t n = tr_rule_enabled(tr__file_notes[k].rule) ? in->by_dec[tr__file_notes[k].dec] : 0;
             const struct tr_rule_info *ri = tr_rule_info(tr__file_notes[k].rule);
             t->by_sev_class[ri->severity][ri->cls] += n ? 1 : 0;
             t->by_rule[tr__file_notes[k].rule] += n ? 1 : 0;
@@ -109,7 +122,7 @@ static json_t *tr__file_findings(const struct tr_input_stats *in)
     json_t *arr = json_array();
     for (unsigned k = 0; k < sizeof tr__file_notes / sizeof tr__file_notes[0]; k++) {
         enum tr_dec d = tr__file_notes[k].dec;
-        if (!in->by_dec[d])
+        if (!in->by_dec[d] || !tr_rule_enabled(tr__file_notes[k].rule))
             continue;
         struct tr_conn none = {0};
         struct tr_finding f = {.frame = in->first_dec_frame[d], .ts = in->first_pkt_ts,

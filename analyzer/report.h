@@ -21,6 +21,16 @@ struct tr_report_opts {
     bool show_info;           /* text: list info findings too */
 };
 
+/* The file-level findings of a file (packets decoding skipped), as the
+ * report lists them: up to max, in catalog order; disabled rules left out. */
+struct tr_file_note {
+    enum tr_rule rule;
+    uint64_t frame;      /* the first such packet */
+    uint64_t count;      /* packets */
+    const char *reason;  /* why the first was skipped, or NULL */
+};
+unsigned tr_file_notes(const struct tr_input_stats *in, struct tr_file_note *out, unsigned max);
+
 const char *tr_end_name(enum tr_end e);
 /* Where the capture was taken, from the handshake: "near-client",
  * "near-server", "middle", or "unknown". */

@@ -17,6 +17,7 @@
 #define TCPREF_ANALYZER_RULES_H
 
 #include <stddef.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 enum tr_severity { TR_SEV_INFO = 0, TR_SEV_WARNING, TR_SEV_ERROR };
@@ -164,6 +165,19 @@ enum tr_class { TR_CLASS_PROTOCOL = 0, TR_CLASS_CAPTURE };
        "whole headers", "{0} packets",                                                         \
        "the snapshot length cut link, IP or TCP headers: these packets were skipped (a cut "   \
        "TCP header of a known connection is also reported there: capture.truncated-header)")  \
+    /* ---- limits of a rules file (tcpref check --rules), off by default ---- */              \
+    XX(THR_RETX, "threshold.retransmissions", ERROR, PROTOCOL, "", "",                          \
+       "at most {2p} of its data segments retransmitted", "{3p} ({0} of {1})",                 \
+       "the endpoint retransmitted more of its data segments than the rules file allows")     \
+    XX(THR_ZERO_WINDOW, "threshold.zero-window", ERROR, PROTOCOL, "", "",                       \
+       "no zero window longer than {1t}", "closed for {0t}",                                   \
+       "the endpoint kept its receive window closed longer than the rules file allows")       \
+    XX(THR_TIMEOUTS, "threshold.timeouts", ERROR, PROTOCOL, "", "",                             \
+       "at most {1} retransmission timeouts", "timeout #{0}",                                  \
+       "the endpoint's retransmission timer expired more often than the rules file allows")   \
+    XX(THR_HANDSHAKE_RTT, "threshold.handshake-rtt", ERROR, PROTOCOL, "", "",                   \
+       "a handshake within {1t}", "{0t}",                                                      \
+       "the three-way handshake took longer than the rules file allows")                      \
     XX(CAP_KERNEL_DROPS, "capture.kernel-drops", WARNING, CAPTURE, "", "",                     \
        "every packet that reached the interface captured",                                     \
        "the kernel dropped {0} packets (of any connection) in {1} intervals while this "      \
@@ -296,7 +310,16 @@ struct tr_rule_info {
     const char *message;
 };
 
+/* The rule as this run applies it (severity possibly overridden). */
 const struct tr_rule_info *tr_rule_info(enum tr_rule r);
+/* The rule as the catalog defines it. */
+const struct tr_rule_info *tr_rule_catalog(enum tr_rule r);
+/* The run's policy (tcpref check --rules), set before the analysis starts:
+ * a disabled rule records no finding. */
+void tr_rule_set_severity(enum tr_rule r, enum tr_severity s);
+void tr_rule_set_enabled(enum tr_rule r, bool on);
+bool tr_rule_enabled(enum tr_rule r);
+void tr_rule_policy_reset(void);
 /* The rule with that id, or -1. */
 int tr_rule_find(const char *id);
 

@@ -50,6 +50,7 @@ int tr_cmd_rules(int argc, char **argv);
 int tr_cmd_sockets(int argc, char **argv);
 int tr_cmd_live(int argc, char **argv);
 int tr_cmd_replay(int argc, char **argv);
+int tr_cmd_check(int argc, char **argv);
 
 /* Long option ids of the common set (above the ASCII range). */
 enum {

@@ -12,6 +12,8 @@ static const char tr__help[] =
     "\n"
     "commands:\n"
     "  analyze FILE...        per-connection report from pcap/pcapng captures\n"
+    "  check FILE...          the CI gate: exit 1 when findings reach --fail-on or\n"
+    "                         expectations (--expect) are not met\n"
     "  sockets FILE --at T    the socket table (like ss) at time T of a capture\n"
     "  live -i IFACE          the same analysis on live traffic, findings streamed\n"
     "  replay FILE --iface IFACE --local IP --peer IP[:PORT]\n"
@@ -35,6 +37,7 @@ struct tr__cmd {
 
 static const struct tr__cmd tr__cmds[] = {
     {"analyze", tr_cmd_analyze},
+    {"check", tr_cmd_check},
     {"rules", tr_cmd_rules},
     {"sockets", tr_cmd_sockets},
     {"live", tr_cmd_live},
