@@ -183,6 +183,8 @@ struct tr_ep {
     int64_t rtt_min, rtt_max, rtt_sum;
     /* RFC 6298 §5 retransmission timer, as this endpoint runs it */
     int64_t timer_start;      /* capture time it was last (re)started; 0: not running */
+    int64_t timer_late;       /* the latest repeat of the ACK that restarted it: if the first
+                                 was lost after the capture, the sender restarted it then */
     int64_t last_tx_ts;       /* its latest transmission of data */
     int64_t last_timeout;     /* observed timeout of its latest RTO retransmission */
     int64_t last_rtx_ts;      /* its latest re-send */
@@ -192,12 +194,16 @@ struct tr_ep {
     uint32_t sack_high;       /* highest octet the peer SACKed above SND.UNA */
     uint32_t beyond_low, beyond_high; /* data it sent beyond the peer's window */
     uint32_t tlp_end;         /* SND.MAX when its tail loss probe went out */
+    uint32_t doubt_end;       /* see ack_doubt */
     uint32_t hole_until;      /* as a receiver: the peer's SND.MAX when it last repeated its
                                  ACK; ACKs up to it may cover data held out of order */
     uint8_t recovery;         /* 0 none, 1 fast/SACK, 2 after a timeout */
     uint8_t ntimeouts;        /* consecutive timeouts of the same data */
     uint8_t tlp_out;          /* a tail loss probe is outstanding */
     uint8_t stall;            /* a stall was reported for this timer run */
+    uint8_t ack_doubt;        /* it re-sent data the capture saw acknowledged, away from the
+                                 capture point: that ACK may have been lost after it, so the
+                                 timer's start is unknown until a new ACK passes doubt_end */
     uint8_t timer_on;         /* the timer runs: timer_start is valid */
     uint8_t zw_on;            /* a zero-window episode is open: zw_start is valid */
     /* zero-window episode it advertised, and the peer's probes into it */

@@ -31,6 +31,7 @@ struct tr__acked {
     int64_t newest_tx;
     uint32_t full;
     bool karn;     /* a retransmitted or merged entry is among them */
+    bool resent;   /* a retransmitted entry is among them */
     bool syn;      /* the SYN is among them: the handshake gives that sample */
 };
 
@@ -45,6 +46,7 @@ static void tr__scan_acked(const struct tr_x *x, const struct tr_txring *r, stru
         if (!tr_seq_gt(e->end, una) || tr_seq_gt(e->end, ack))
             continue;
         a->karn |= e->ntx > 1 || (e->flags & TR_TX_MERGED);
+        a->resent |= e->ntx > 1;
         a->syn |= (e->flags & TR_TX_SYN) != 0;
         if (!a->oldest || e->t_first < a->oldest->t_first)
             a->oldest = e;
@@ -76,11 +78,13 @@ static void tr__ack_behaviour(struct tr_x *x, const struct tr__acked *a)
     S->st.acks_new++;
     if (x->s->len)
         S->st.acks_piggybacked++;
-    /* An ACK that fills a hole (until the ACK reaches what was sent when
-     * the receiver last repeated its ACK) covers segments that came out of
-     * order, each already answered by a duplicate ACK (RFC 5681 §4.2: "an
-     * immediate ACK when an out-of-order segment arrives"). */
-    bool hole_fill = tr_ep_has(S, TR_EP_HOLE_SIGNALLED);
+    /* An ACK that fills a hole covers segments that came out of order, each
+     * already answered by a duplicate ACK (RFC 5681 §4.2: "an immediate ACK
+     * when an out-of-order segment arrives"), or held while the receiver
+     * could not acknowledge them: the receiver repeated its ACK or SACKed
+     * (until the ACK reaches what was sent then), or the ACK covers a
+     * retransmission (the hole it filled). */
+    bool hole_fill = tr_ep_has(S, TR_EP_HOLE_SIGNALLED) || a->resent;
     if (a->full >= 3 && !hole_fill) {
         S->st.stretch_acks++;
         if (x->o->prof.ack_every_second)
@@ -287,6 +291,8 @@ void tr__receive_ack(struct tr_x *x)
         tr__ack_new(x);
         break;
     case TR_ACK_DUP:
+        if (R->timer_on && x->s->ack == R->tcb.snd_una)
+            R->timer_late = x->s->ts_ns;
         if (!x->s->len && !(x->s->flags & (TR_SYN | TR_FIN)) && R->tcb.snd_max != R->tcb.snd_una) {
             if (!tr_ep_has(x->snd, TR_EP_HOLE_SIGNALLED) || tr_seq_gt(R->tcb.snd_max, x->snd->hole_until))
                 x->snd->hole_until = R->tcb.snd_max;

@@ -106,7 +106,7 @@ void tr__timer_on_send(struct tr_x *x, uint32_t old_max)
     if (!(x->s->flags & TR_SYN))
         tr__syn_fallback(x->o, S);
     if (S->tcb.snd_una == old_max || !S->timer_on) {
-        S->timer_start = x->s->ts_ns;
+        S->timer_start = S->timer_late = x->s->ts_ns;
         S->timer_on = 1;
     }
     S->last_tx_ts = x->s->ts_ns;
@@ -129,6 +129,8 @@ void tr__timer_on_ack(struct tr_x *x, struct tr_ep *D)
         D->flags &= ~(uint32_t)TR_EP_SACK_HIGH;
     if (tr_ep_has(D, TR_EP_BEYOND) && tr_seq_ge(ack, D->beyond_high))
         D->flags &= ~(uint32_t)TR_EP_BEYOND;
+    if (D->ack_doubt && tr_seq_gt(ack, D->doubt_end))
+        D->ack_doubt = 0;
     D->ntimeouts = 0;
     /* RFC 8985 §7.4.2: the probe episode ends when the ACK reaches the
      * SND.NXT of the probe; one probe per episode (§7.3), so a re-send
@@ -137,7 +139,7 @@ void tr__timer_on_ack(struct tr_x *x, struct tr_ep *D)
         D->tlp_out = 0;
     D->flags &= ~(uint32_t)TR_EP_SMALL_PENDING;
     D->timer_on = ack != D->tcb.snd_max;
-    D->timer_start = x->s->ts_ns;
+    D->timer_start = D->timer_late = x->s->ts_ns;
 }
 
 /* ---- SACK and D-SACK from the peer's ACK ---- */
@@ -330,7 +332,9 @@ static void tr__judge_first(const struct tr_x *x, struct tr__judge *j, bool syn)
         j->rule = TR_RULE_RTO_BELOW_MIN;
         j->a1 = p->rto.min_ns;
     } else if (!syn && S->tcb.rtt.backoff == 0 && S->tcb.rtt.nsamples &&
-               j->observed > 2 * j->expected + j->tol + tr__side(x->c, x->dir) + p->rto.min_ns) {
+               x->s->ts_ns - S->timer_late > 2 * j->expected + j->tol + tr__side(x->c, x->dir) + p->rto.min_ns) {
+        /* Too late only counted from the latest repeat of the ACK that
+         * restarted the timer: the first may not have reached the sender. */
         j->rule = TR_RULE_RTO_NOT_COLLAPSED;
         j->a1 = j->expected;
     }
@@ -353,6 +357,10 @@ static void tr__judge(const struct tr_x *x, struct tr__judge *j)
     j->verdict = j->rule == TR_RULE_COUNT ? TR_VERDICT_OK : TR_VERDICT_VIOLATION;
     if (!x->c->side_known && !syn && j->rule == TR_RULE_COUNT)
         j->verdict = TR_VERDICT_UNKNOWN; /* the sender's RTT is unknown */
+    if (S->ack_doubt) { /* when its timer started is unknown */
+        j->rule = TR_RULE_COUNT;
+        j->verdict = TR_VERDICT_UNKNOWN;
+    }
 }
 
 static void tr__timeout(struct tr_x *x)
@@ -384,7 +392,7 @@ static void tr__timeout(struct tr_x *x)
         S->ntimeouts++;
     S->recovery = TR_REC_RTO;
     S->recovery_point = S->tcb.snd_max;
-    S->timer_start = x->s->ts_ns;
+    S->timer_start = S->timer_late = x->s->ts_ns;
     S->timer_on = 1;
 }
 
@@ -398,11 +406,30 @@ static void tr__stall_resolved(struct tr_x *x)
     tr__find(x, TR_RULE_RTO_STALL, x->s->ts_ns - S->timer_start, S->tcb.rtt.rto_ns, 0, 0);
 }
 
+/* The sender is near the capture point: what the capture saw arrive, it
+ * received (the other side's round trip is over 4 times longer). */
+static bool tr__near(const struct tr_conn *c, unsigned ep)
+{
+    return c->side_known && 4 * c->side_rtt[ep] < c->side_rtt[!ep];
+}
+
 enum tr_rtx tr__resend(struct tr_x *x)
 {
     struct tr_ep *S = x->snd;
-    tr__stall_resolved(x);
     enum tr_rtx k = tr__kind(x);
+    if (k == TR_RTX_SPURIOUS && !tr__near(x->c, x->dir)) {
+        /* Data the capture saw acknowledged, sent again: the ACK was lost
+         * between the capture and the sender (or the sender's timer fired
+         * early). Which it was, and so when its timer started, the capture
+         * cannot tell: its timer verdicts are unknown until a new ACK
+         * shows it hears the peer again. Not a stall either. */
+        S->ack_doubt = 1;
+        uint32_t end = x->s->seq + x->seqlen;
+        if (tr_seq_gt(end, S->doubt_end) || S->doubt_end == 0)
+            S->doubt_end = end;
+        S->stall = 0;
+    }
+    tr__stall_resolved(x);
     S->st.rtx[k]++;
     switch (k) {
     case TR_RTX_RTO:
@@ -413,7 +440,7 @@ enum tr_rtx tr__resend(struct tr_x *x)
     case TR_RTX_TLP:
         S->tlp_out = 1;
         S->tlp_end = S->tcb.snd_max;
-        S->timer_start = x->s->ts_ns; /* Linux restarts the RTO from the probe */
+        S->timer_start = S->timer_late = x->s->ts_ns; /* Linux restarts the RTO from the probe */
         S->timer_on = 1;
         break;
     case TR_RTX_FAST:
@@ -447,9 +474,9 @@ void tr__stall_check(struct tr_obs *o, struct tr_conn *c, int64_t now)
 {
     for (unsigned ep = 0; ep < 2; ep++) {
         struct tr_ep *e = &c->ep[ep];
-        if (!e->timer_on || e->stall || e->tcb.snd_una == e->tcb.snd_max)
+        if (!e->timer_on || e->stall || e->ack_doubt || e->tcb.snd_una == e->tcb.snd_max)
             continue;
-        if (now - e->timer_start > tr__stall_after(o, c, ep))
+        if (now - e->timer_late > tr__stall_after(o, c, ep))
             e->stall = 1;
     }
 }

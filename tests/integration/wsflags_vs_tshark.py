@@ -45,7 +45,11 @@ def main():
     spec = importlib.util.spec_from_file_location("wsc", os.path.join(root, "scripts", "wsflags-compare.py"))
     wsc = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(wsc)
-    paths = [os.path.join(root, "corpus")]
+    # The conformance cases; corpus/malformed holds deliberately broken
+    # files for the readers (tests/integration/malformed*), not traffic.
+    corpus = os.path.join(root, "corpus")
+    paths = sorted(os.path.join(corpus, d) for d in os.listdir(corpus)
+                   if os.path.isfile(os.path.join(corpus, d, "capture.pcap")))
     shared = os.path.join(root, "..", "shared", "pcaps")
     if os.path.isdir(shared):
         paths.append(shared)
