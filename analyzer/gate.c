@@ -117,7 +117,7 @@ static int tr__tolerance(struct tr__rctx *x, json_t *v)
     const char *k;
     json_t *e;
     json_object_foreach(v, k, e) {
-        double d;
+        double d = 0;
         if (!strcmp(k, "absolute_ms")) {
             if (tr__number(e, "tolerance.absolute_ms", 60000, &d, x->name, x->err, x->errlen) < 0)
                 return TR_EPARSE;
@@ -169,7 +169,7 @@ static int tr__bounds(struct tr__rctx *x, json_t *v)
                             "ack_delay_max_ms, persist_min_ms, persist_max_ms, stall_ms)", k);
         char key[96];
         snprintf(key, sizeof key, "bounds.%s", k);
-        double d;
+        double d = 0;
         if (tr__number(e, key, 3600e3, &d, x->name, x->err, x->errlen) < 0)
             return TR_EPARSE;
         *dst = (int64_t)llround(d * TR_MS);
@@ -196,7 +196,7 @@ static int tr__severity_of(json_t *v, const char *key, int *out, struct tr__rctx
 static int tr__threshold(struct tr__rctx *x, enum tr_rule r, const char *k, json_t *e, const char *path)
 {
     struct tr_thresholds *th = &x->rf->th;
-    double d;
+    double d = 0;
     char key[160];
     snprintf(key, sizeof key, "%s.%s", path, k);
     switch (r) {
@@ -269,7 +269,7 @@ static int tr__rule_entry(struct tr__rctx *x, enum tr_rule r, json_t *v, const c
                 return tr__fail(x->err, x->errlen, x->name, "%s: expected true or false", key);
             x->rf->enable[r] = json_is_true(e) ? TR_RULESET_ENABLE : TR_RULESET_DISABLE;
         } else if (!strcmp(k, "severity")) {
-            int s;
+            int s = 0;
             if (tr__severity_of(e, key, &s, x) < 0)
                 return TR_EPARSE;
             x->rf->severity[r] = (int8_t)s;
@@ -411,7 +411,7 @@ int tr_rules_parse(const char *text, size_t len, const char *name, const char *b
         else if (!strcmp(k, "rules"))
             rc = tr__rules_object(&x, v);
         else if (!strcmp(k, "fail_on")) {
-            int s;
+            int s = 0;
             rc = tr__severity_of(v, "fail_on", &s, &x);
             out->fail_on = s;
         } else if (!strcmp(k, "capture_fails")) {
@@ -489,7 +489,7 @@ static int tr__entry(json_t *v, bool must, struct tr_expect_entry *e, const char
     json_object_foreach(v, k, x) {
         char key[160];
         snprintf(key, sizeof key, "%s.%s", path, k);
-        uint64_t u;
+        uint64_t u = 0;
         if (!strcmp(k, "rule")) {
             if (tr__string_into(x, e->rule, sizeof e->rule, key, name, err, errlen) < 0)
                 return TR_EPARSE;
