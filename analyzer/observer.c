@@ -562,7 +562,8 @@ void tr_obs_packet(struct tr_obs *o, const struct tr_pkt *pkt)
     if (o->cfg.linger_ns >= 0 && pkt->ts_ns >= o->next_linger) {
         int64_t linger = o->cfg.linger_ns ? o->cfg.linger_ns : 10 * (int64_t)1000000000;
         tr_obs_expire_ended(o, pkt->ts_ns, linger);
-        o->next_linger = pkt->ts_ns + 1000000000; /* once a second of capture time */
+        /* once a second of capture time (saturating: timestamps may be absurd) */
+        o->next_linger = pkt->ts_ns > INT64_MAX - 1000000000 ? INT64_MAX : pkt->ts_ns + 1000000000;
     }
     o->in.tcp++;
     if (info.segflags & TR_SEGF_OPTS_CUT)
