@@ -316,6 +316,17 @@ static void tr__judge_repeat(const struct tr_x *x, struct tr__judge *j, bool syn
         j->a2 = S->last_timeout;
 }
 
+/* A timer still backed off runs at least twice the RTO the estimator gives
+ * (floored at the profile's minimum, §2.4): later than that, with the
+ * tolerance of that length and the capture point's distance, it did not
+ * collapse. A timer merely late (a busy host) stays well under it. */
+static int64_t tr__still_backed_off(const struct tr_x *x, int64_t unfloored)
+{
+    const struct tr_profile *p = &x->o->prof;
+    int64_t rto = unfloored > p->rto.min_ns ? unfloored : p->rto.min_ns;
+    return 2 * rto + tr__tol(x->o, 2 * rto) + tr__side(x->c, x->dir);
+}
+
 /* The first timeout of this data: not before the estimator's RTO (§5), not
  * below the profile's minimum (§2.4), 3 s after a SYN timeout (§5.7). */
 static void tr__judge_first(const struct tr_x *x, struct tr__judge *j, bool syn)
@@ -332,7 +343,7 @@ static void tr__judge_first(const struct tr_x *x, struct tr__judge *j, bool syn)
         j->rule = TR_RULE_RTO_BELOW_MIN;
         j->a1 = p->rto.min_ns;
     } else if (!syn && S->tcb.rtt.backoff == 0 && S->tcb.rtt.nsamples &&
-               x->s->ts_ns - S->timer_late > 2 * j->expected + j->tol + tr__side(x->c, x->dir) + p->rto.min_ns) {
+               x->s->ts_ns - S->timer_late > tr__still_backed_off(x, j->expected)) {
         /* Too late only counted from the latest repeat of the ACK that
          * restarted the timer: the first may not have reached the sender. */
         j->rule = TR_RULE_RTO_NOT_COLLAPSED;

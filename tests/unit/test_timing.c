@@ -251,6 +251,37 @@ static void test_ack_below_the_probe_does_not_end_the_probe_episode(void **state
     tr_obs_free(o);
 }
 
+/* rfc profile, RTT 20 ms: the estimator's RTO is 60 ms, floored at 1 s
+ * (RFC 6298 §2.4). A timer still backed off runs at least 2 s. */
+static struct tr_obs *tt_collapsed_then_resend(double resend_at)
+{
+    struct tr_obs *o = tt_hs("rfc", 0, 0);
+    tt_feed(o, tt_seg(4, 1.0, C2S, PA, 1001, 5001, 100, 502));
+    tt_feed(o, tt_seg(5, 1.02, S2C, A, 5001, 1101, 0, 509));   /* a new sample: backoff 0 */
+    tt_feed(o, tt_seg(6, 1.03, C2S, PA, 1101, 5001, 100, 502));
+    tt_feed(o, tt_seg(7, resend_at, C2S, PA, 1101, 5001, 100, 502));
+    return o;
+}
+
+static void test_late_timer_is_not_a_timer_left_backed_off(void **state)
+{
+    (void)state;
+    /* 1.27 s: 270 ms late (a busy host), far from the 2 s of a backed-off timer */
+    struct tr_obs *o = tt_collapsed_then_resend(2.30);
+    assert_int_equal(tt_count(o, TR_RULE_RTO_NOT_COLLAPSED), 0);
+    assert_int_equal(tt_frame(o, TR_RULE_RTO_TIMEOUT), 7);
+    tr_obs_free(o);
+}
+
+static void test_timer_left_backed_off_is_reported(void **state)
+{
+    (void)state;
+    /* 2.4 s: beyond 2 x 1 s + 10 % + the 10 ms to the client */
+    struct tr_obs *o = tt_collapsed_then_resend(3.43);
+    assert_int_equal(tt_frame(o, TR_RULE_RTO_NOT_COLLAPSED), 7);
+    tr_obs_free(o);
+}
+
 static void test_rto_unknown_once_without_handshake(void **state)
 {
     (void)state;
@@ -534,6 +565,8 @@ int main(void)
         cmocka_unit_test(test_resend_long_after_duplicate_acks_is_a_timeout),
         cmocka_unit_test(test_ack_below_the_probe_does_not_end_the_probe_episode),
         cmocka_unit_test(test_rto_unknown_once_without_handshake),
+        cmocka_unit_test(test_late_timer_is_not_a_timer_left_backed_off),
+        cmocka_unit_test(test_timer_left_backed_off_is_reported),
         cmocka_unit_test(test_zero_window_episode_is_reported_with_its_length),
         cmocka_unit_test(test_zero_window_probe_before_the_rto_is_early),
         cmocka_unit_test(test_zero_window_probes_without_backoff_are_reported),
