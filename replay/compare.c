@@ -204,6 +204,18 @@ static void tr__timing(struct tr_cmp *c, const struct tr_outcome *rec,
         tr__note(c, "%u response times out of tolerance", c->response_out);
 }
 
+static int64_t tr__abs64(int64_t v) { return v < 0 ? -v : v; }
+
+/* Both sides closed (FIN, or RST) in the recording, within the absolute
+ * timing tolerance of each other: neither waited for the other, and which
+ * came first is a matter of timing (a client that closes once it has read
+ * the Content-Length bytes, a server that closes after writing them). */
+static bool tr__close_race(const struct tr_outcome *rec, const struct tr_tolerance *tol)
+{
+    return rec->close_ts[0] > 0 && rec->close_ts[1] > 0 &&
+           tr__abs64(rec->close_ts[0] - rec->close_ts[1]) <= tol->abs_ns;
+}
+
 void tr_compare(const struct tr_outcome *rec, const struct tr_outcome *rep, int played,
                 const struct tr_tolerance *tol, int64_t side_rtt_ns, struct tr_cmp *out)
 {
@@ -211,7 +223,15 @@ void tr_compare(const struct tr_outcome *rec, const struct tr_outcome *rep, int 
     for (int d = 0; d < 2; d++)
         tr_compare_bytes(&rec->dir[d], &rep->dir[d], &out->bytes[d]);
     out->end_equal = rec->end == rep->end && rec->end_by == rep->end_by;
+    bool order_only = !out->end_equal && rec->end == rep->end && tr__close_race(rec, tol);
+    if (order_only)
+        out->end_equal = true;
     tr__divergence(out, rec, rep, played);
+    if (order_only)
+        tr__note(out, "the %s closed first (the %s in the recording, whose closes were %.1f ms "
+                 "apart: within the timing tolerance)", tr__side[rep->end_by & 1],
+                 tr__side[rec->end_by & 1],
+                 (double)tr__abs64(rec->close_ts[0] - rec->close_ts[1]) / 1e6);
     tr__structure(out, rec, rep, tol);
     tr__timing(out, rec, rep, tol, side_rtt_ns);
     if (out->div.kind != TR_DIV_NONE)

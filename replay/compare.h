@@ -11,7 +11,9 @@
  *   DIVERGED      the bytes delivered in either direction differ (first
  *                 difference: direction, offset, expected and observed), the
  *                 handshake did not complete, or the end differs (FIN/RST,
- *                 who first);
+ *                 who first; the order of two closes the recording shows
+ *                 within the absolute timing tolerance of each other is a
+ *                 matter of timing: EQUIVALENT);
  *   EQUIVALENT    same bytes and end, but options, state sequences,
  *                 segmentation, retransmissions or timing differ beyond
  *                 tolerance;
@@ -75,6 +77,8 @@ struct tr_outcome {
     struct tr_out_opts opts[2];
     enum tr_out_end end;
     int end_by;            /* first to close (FIN or RST), or reset by; -1 */
+    int64_t close_ts[2];   /* capture time of each side's FIN (end fin) or RST (end
+                              reset); 0: none, or unknown */
     uint8_t states[2][TR_OUT_MAX_STATES]; /* enum tr_state entered, in order */
     uint8_t nstates[2];
     struct tr_exchange *ex;  /* one per write of the plan */

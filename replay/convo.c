@@ -203,6 +203,9 @@ int tr_convo_add(struct tr_convo *c, const struct tr_seg *s)
     int64_t delivered = tr__delivered(peer, s);
     if (delivered > sd->delivered && !(s->flags & TR_RST))
         sd->delivered = delivered;
+    if (peer->fin && !peer->fin_acked_ts && delivered > (int64_t)peer->fin_off &&
+        !(s->flags & TR_RST))
+        peer->fin_acked_ts = s->ts_ns;
     if (d == 0 && c->hs_synack_ts && !c->hs_ack_ts && (s->flags & (TR_SYN | TR_ACK)) == TR_ACK)
         c->hs_ack_ts = s->ts_ns;
     int64_t off = tr_seq_diff(s->seq + ((s->flags & TR_SYN) ? 1u : 0u), sd->isn + 1);
@@ -226,13 +229,19 @@ int64_t tr_convo_reached(const struct tr_convo *c, int d, uint64_t n, bool eof)
     return t;
 }
 
-int64_t tr_convo_byte_ts(const struct tr_convo *c, int d, uint64_t off)
+const struct tr_piece *tr_convo_piece_at(const struct tr_convo *c, int d, uint64_t off)
 {
     const struct tr_cv_side *sd = &c->side[d];
     for (size_t i = 0; i < sd->npieces; i++)
         if (sd->pieces[i].off <= off && off < sd->pieces[i].off + sd->pieces[i].len)
-            return sd->pieces[i].ts;
-    return -1;
+            return &sd->pieces[i];
+    return NULL;
+}
+
+int64_t tr_convo_byte_ts(const struct tr_convo *c, int d, uint64_t off)
+{
+    const struct tr_piece *p = tr_convo_piece_at(c, d, off);
+    return p ? p->ts : -1;
 }
 
 int64_t tr_convo_next_data_ts(const struct tr_convo *c, int d, uint64_t off, int64_t t)

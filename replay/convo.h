@@ -48,6 +48,7 @@ struct tr_cv_side {
     uint64_t fin_off;     /* stream offset of the FIN */
     int64_t fin_ts, fin_delivered;
     uint64_t fin_frame;
+    int64_t fin_acked_ts; /* capture time of the other side's first ACK of the FIN; 0: never */
     bool rst;
     int64_t rst_ts, rst_delivered;
     uint64_t rst_frame;
@@ -92,6 +93,8 @@ static inline uint64_t tr_convo_len(const struct tr_convo *c, int d)
  * shows it. Returns -1 when it never did.
  */
 int64_t tr_convo_reached(const struct tr_convo *c, int d, uint64_t n, bool eof);
+/* The piece of side d that first carried byte `off`; NULL if none did. */
+const struct tr_piece *tr_convo_piece_at(const struct tr_convo *c, int d, uint64_t off);
 /* Capture time of the first appearance of byte `off` of side d; -1 if never. */
 int64_t tr_convo_byte_ts(const struct tr_convo *c, int d, uint64_t off);
 /* Capture time of the first piece of side d at an offset >= off that appeared

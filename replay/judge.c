@@ -34,6 +34,21 @@ static void tr__opts(struct tr_out_opts *o, const struct tr_cv_side *sd)
     o->has_ts = sd->syn.has_ts;
 }
 
+/* Side d's RST came after the connection had closed: both FINs sent and
+ * acknowledged before it. Such a RST answers a segment that reached a
+ * closed connection (RFC 9293 §3.10.7.1: in CLOSED "an incoming segment not
+ * containing a RST causes a RST to be sent in response"), typically an ACK
+ * of a retransmitted FIN that crossed the final ACK: it does not change how
+ * the connection ended. */
+static bool tr__rst_after_close(const struct tr_cv_side *s, int d)
+{
+    int64_t t = s[d].rst_ts;
+    for (int k = 0; k < 2; k++)
+        if (!s[k].fin || s[k].fin_ts > t || !s[k].fin_acked_ts || s[k].fin_acked_ts > t)
+            return false;
+    return true;
+}
+
 static void tr__end(struct tr_outcome *o, const struct tr_convo *cv)
 {
     const struct tr_cv_side *s = cv->side;
@@ -45,12 +60,17 @@ static void tr__end(struct tr_outcome *o, const struct tr_convo *cv)
             o->end = s[0].syn_seen && !s[1].syn_seen ? TR_OUT_NO_ANSWER : TR_OUT_OPEN;
         return;
     }
-    if (s[0].rst || s[1].rst) {
+    bool rst[2] = {s[0].rst && !tr__rst_after_close(s, 0), s[1].rst && !tr__rst_after_close(s, 1)};
+    if (rst[0] || rst[1]) {
         o->end = TR_OUT_RESET;
-        o->end_by = !s[0].rst || (s[1].rst && s[1].rst_ts < s[0].rst_ts);
+        o->end_by = !rst[0] || (rst[1] && s[1].rst_ts < s[0].rst_ts);
+        for (int d = 0; d < 2; d++)
+            o->close_ts[d] = rst[d] ? s[d].rst_ts : 0;
     } else if (s[0].fin || s[1].fin) {
         o->end = s[0].fin && s[1].fin ? TR_OUT_FIN : TR_OUT_HALF;
         o->end_by = !s[0].fin || (s[1].fin && s[1].fin_ts < s[0].fin_ts);
+        for (int d = 0; d < 2; d++)
+            o->close_ts[d] = s[d].fin ? s[d].fin_ts : 0;
     } else {
         o->end = TR_OUT_OPEN;
     }
@@ -70,6 +90,33 @@ static void tr__states(struct tr_outcome *o, const struct tr_conn *c)
     }
 }
 
+/* Whether the played side waited for the peer after write k: the next
+ * write needs more of the peer's bytes, or its FIN. Only then is the peer's
+ * next data an answer to write k; a write followed by more writes of the
+ * same trigger (a bulk upload in several writes) has no response of its
+ * own. The last write has one if the peer sent more data. */
+static bool tr__awaits_answer(const struct tr_plan *p, size_t k)
+{
+    if (k + 1 == p->nw)
+        return true;
+    const struct tr_trigger *t = &p->w[k].trig, *next = &p->w[k + 1].trig;
+    return next->bytes > t->bytes || next->eof != t->eof;
+}
+
+/* The think time of write k as the capture shows it (tr_plan_think), or -1
+ * when the wire cannot show it: the write's first byte left while bytes of
+ * earlier writes were still unacknowledged, so it may have waited behind
+ * them in the send queue (the sender, not the application, set its time). */
+static int64_t tr__think_seen(const struct tr_convo *cv, const struct tr_plan *p, size_t k,
+                              int64_t prev, int64_t side_rtt_ns)
+{
+    const struct tr_write *w = &p->w[k];
+    const struct tr_piece *pc = tr_convo_piece_at(cv, p->played, w->off);
+    if (k > 0 && pc && pc->peer_acked < w->off)
+        return -1;
+    return tr_plan_think(cv, p->played, w->off, w->trig, prev, side_rtt_ns);
+}
+
 /* Think and response times of each write of the plan, measured in cv. */
 static int tr__exchanges(struct tr_outcome *o, const struct tr_convo *cv, const struct tr_plan *p,
                          int64_t side_rtt_ns)
@@ -81,18 +128,19 @@ static int tr__exchanges(struct tr_outcome *o, const struct tr_convo *cv, const 
     int64_t prev = 0;
     for (size_t k = 0; k < p->nw; k++) {
         const struct tr_write *w = &p->w[k];
-        o->ex[k].think_ns = tr_plan_think(cv, p->played, w->off, w->trig, prev, side_rtt_ns);
+        o->ex[k].think_ns = tr__think_seen(cv, p, k, prev, side_rtt_ns);
         prev = tr_convo_byte_ts(cv, p->played, w->off);
         int64_t last = tr_convo_byte_ts(cv, p->played, w->off + w->len - 1);
-        int64_t resp = last >= 0 ? tr_convo_next_data_ts(cv, 1 - p->played, w->trig.bytes, last)
-                                 : -1;
+        int64_t resp = last >= 0 && tr__awaits_answer(p, k)
+                           ? tr_convo_next_data_ts(cv, 1 - p->played, w->trig.bytes, last)
+                           : -1;
         o->ex[k].response_ns = resp >= 0 ? resp - last : -1;
     }
     return 0;
 }
 
-static void tr__outcome(struct tr_outcome *o, const struct tr_convo *cv, const struct tr_conn *c,
-                        const struct tr_plan *p, int64_t side_rtt_ns)
+void tr_replay_outcome(struct tr_outcome *o, const struct tr_convo *cv, const struct tr_conn *c,
+                       const struct tr_plan *p, int64_t side_rtt_ns)
 {
     free(o->ex);
     memset(o, 0, sizeof *o);
@@ -112,12 +160,16 @@ void tr_replay_judge(struct tr_replay *r)
         r->verdict = TR_RV_INCONCLUSIVE;
         return;
     }
-    tr__outcome(&r->out_rec, &r->rec, r->rec_conn, &r->plan, r->side_rtt_ns);
-    tr__outcome(&r->out_rep, &r->rep, r->run_conn, &r->plan, 0);
+    tr_replay_outcome(&r->out_rec, &r->rec, r->rec_conn, &r->plan, r->side_rtt_ns);
+    tr_replay_outcome(&r->out_rep, &r->rep, r->run_conn, &r->plan, 0);
     /* the recorded played stream, with filler where the capture cut it */
     r->out_rec.dir[r->played].data = r->plan.payload;
     struct tr_tolerance tol = {.abs_ns = r->profile->tol_abs_ns, .pct = r->profile->tol_pct,
                                .scale = r->opt.timing == TR_TIMING_ASAP ? 0 : r->opt.scale};
     tr_compare(&r->out_rec, &r->out_rep, r->played, &tol, r->side_rtt_ns, &r->cmp);
     r->verdict = r->cmp.verdict;
+    /* A run stopped by SIGINT or SIGTERM says nothing about the peer: what
+     * it did not do yet, it was not given the time to do. */
+    if (r->run.end == TR_RUN_INTERRUPTED)
+        r->verdict = TR_RV_INCONCLUSIVE;
 }

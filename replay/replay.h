@@ -114,6 +114,11 @@ int tr_replay_load(struct tr_replay *r, char *err, size_t n);
 int tr_replay_run(struct tr_replay *r, char *err, size_t n);
 /* Outcomes and verdict. */
 void tr_replay_judge(struct tr_replay *r);
+/* One outcome: conversation cv (with its analyzed connection c, or NULL)
+ * measured against the plan p; o->ex is allocated (freed by the caller, or
+ * by the next call on the same o). */
+void tr_replay_outcome(struct tr_outcome *o, const struct tr_convo *cv, const struct tr_conn *c,
+                       const struct tr_plan *p, int64_t side_rtt_ns);
 
 json_t *tr_replay_json(const struct tr_replay *r);
 /* "closed", "time-wait", ...; "none", "reset", ... */

@@ -330,6 +330,12 @@ static json_t *tr__notes(const struct tr_replay *r)
         json_array_append_new(a, json_string("the recording's snapshot length cut the played "
                                              "side's payload: filler bytes were sent and its "
                                              "bytes are compared by length only"));
+    if (r->run.end == TR_RUN_INTERRUPTED)
+        json_array_append_new(a, json_string("the run was interrupted (SIGINT or SIGTERM) before "
+                                             "the conversation ended: nothing is concluded"));
+    if (r->run.end == TR_RUN_TIMEOUT)
+        json_array_append_new(a, json_string("the run stopped at --timeout before the "
+                                             "conversation ended"));
     if (r->run.end != TR_RUN_NOT_RUN && !r->run.rx_matches_wire)
         json_array_append_new(a, json_string("the bytes tcpref's stack delivered to the "
                                              "application differ from the peer's stream on the "

@@ -35,8 +35,11 @@ static void tr__states_line(FILE *out, const char *label, const uint8_t *st, uns
 static void tr__headline(FILE *out, const struct tr_replay *r)
 {
     fprintf(out, "tcpref replay: %s\n", tr_rverdict_name(r->verdict));
-    if (r->verdict == TR_RV_INCONCLUSIVE)
+    if (r->inconclusive)
         fprintf(out, "  the recording is incomplete: %s\n", r->why);
+    if (r->run.end == TR_RUN_INTERRUPTED)
+        fprintf(out, "  the run was interrupted before the conversation ended: nothing is "
+                "concluded\n");
     if (r->verdict == TR_RV_DIVERGED) {
         const struct tr_divergence *d = &r->cmp.div;
         if (d->kind == TR_DIV_BYTES)
@@ -52,6 +55,9 @@ static void tr__headline(FILE *out, const struct tr_replay *r)
     if (!r->inconclusive && r->plan.filler)
         fprintf(out, "  %" PRIu64 " payload bytes were not captured (snaplen): filler sent, "
                 "compared by length\n", r->plan.filler);
+    if (r->run.end == TR_RUN_TIMEOUT)
+        fprintf(out, "  the run stopped at --timeout (%g s) before the conversation ended\n",
+                r->opt.timeout_s);
     if (r->run.end != TR_RUN_NOT_RUN && !r->run.rx_matches_wire)
         fprintf(out, "  warning: tcpref's stack delivered bytes that differ from the wire\n");
 }

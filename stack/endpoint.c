@@ -41,6 +41,7 @@ static void tr__ep_clear(struct tr_endpoint *e)
     e->fin_queued = e->in_recovery = false;
     e->cwnd = e->ssthresh = e->recover = e->dupacks = 0;
     e->last_peer_win = 0;
+    e->sack_high = e->cfg.iss; /* below SND.UNA for good once the SYN is acknowledged */
     e->persist_ns = 0;
     e->tx_head = e->tx_count = 0;
     e->rcv.head = e->rcv.len = 0;

@@ -180,17 +180,44 @@ static void tr__ack_new(struct tr_endpoint *e, const struct tr_seg *s, int64_t n
     tr__ep_rtx_restart(e, now);
 }
 
+/* Whether s reports octets above every octet SACKed so far (RFC 2018 §3),
+ * within what was sent; keeps the new highest edge. */
+static bool tr__sack_news(struct tr_endpoint *e, const struct tr_seg *s)
+{
+    const struct tr_tcb *t = &e->tcb;
+    if (!tr_tcb_has(t, TR_TCB_SACK_OK) || !(s->flags & TR_ACK))
+        return false;
+    bool news = false;
+    for (uint8_t i = 0; i < s->opt.nsack; i++) {
+        uint32_t r = s->opt.sack[i].right;
+        uint32_t high = tr_seq_in_closed(e->sack_high, t->snd_una, t->snd_nxt) ? e->sack_high
+                                                                                : t->snd_una;
+        if (tr_seq_gt(r, high) && tr_seq_le(r, t->snd_nxt)) {
+            e->sack_high = r;
+            news = true;
+        }
+    }
+    return news;
+}
+
 /* RFC 5681 §2: a duplicate ACK when "(a) the receiver of the ACK has
  * outstanding data, (b) the incoming acknowledgment carries no data, (c)
  * the SYN and FIN bits are both off, (d) the acknowledgment number is equal
  * to the greatest acknowledgment received on the given connection (SND.UNA)
  * and (e) the advertised window in the incoming acknowledgment equals the
- * advertised window in the last incoming acknowledgment". A zero window
- * repeated answers a probe: not a loss signal. */
-static void tr__ack_dup(struct tr_endpoint *e, const struct tr_seg *s)
+ * advertised window in the last incoming acknowledgment". It goes on:
+ * "Alternatively, a TCP that utilizes selective acknowledgments (SACKs)
+ * ... can leverage the SACK information to determine when an incoming ACK
+ * is a 'duplicate' (e.g., if the ACK contains previously unknown SACK
+ * information)": with SACK, an ACK reporting new SACKed octets is a
+ * duplicate whatever its window (a Linux receiver changes its window in
+ * nearly every ACK while it holds out-of-order data, and (e) alone would
+ * leave every loss to the retransmission timer). A zero window repeated
+ * answers a probe: not a loss signal. */
+static void tr__ack_dup(struct tr_endpoint *e, const struct tr_seg *s, bool sack_news)
 {
     if (e->tcb.snd_una == e->tcb.snd_nxt || s->len || (s->flags & (TR_SYN | TR_FIN)) ||
-        s->win != e->last_peer_win || s->win == 0)
+        (s->win != e->last_peer_win && !sack_news) || s->win == 0)
         return;
     e->st.dup_acks_in++;
     if (tr__ep_cc_dupack(e)) {
@@ -226,6 +253,7 @@ static void tr__ack_fin(struct tr_endpoint *e, int64_t now)
 
 bool tr__ep_ack(struct tr_endpoint *e, const struct tr_seg *s, int64_t now)
 {
+    bool sack_news = tr__sack_news(e, s);
     switch (tr_tcb_classify_ack(&e->tcb, s->ack)) {
     case TR_ACK_UNSENT: /* "send an ACK, drop the segment, and return" */
     case TR_ACK_TOO_OLD: /* RFC 5961 §5.2: challenge ACK, drop */
@@ -235,7 +263,7 @@ bool tr__ep_ack(struct tr_endpoint *e, const struct tr_seg *s, int64_t now)
         tr__ack_new(e, s, now);
         break;
     case TR_ACK_DUP:
-        tr__ack_dup(e, s);
+        tr__ack_dup(e, s, sack_news);
         break;
     case TR_ACK_OLD: /* "If the ACK is a duplicate (SEG.ACK < SND.UNA), it can be ignored" */
         break;

@@ -85,6 +85,7 @@ struct tr_endpoint {
     bool fin_queued;               /* CLOSE was called: a FIN follows the data */
     bool in_recovery;              /* RFC 6582 fast recovery */
     uint16_t last_peer_win;        /* raw window of the peer's last ACK */
+    uint32_t sack_high;            /* highest right edge of a SACK block received */
     uint32_t cwnd, ssthresh, recover, dupacks;
     int64_t last_send;             /* latest transmission of data */
     int64_t persist_ns;            /* current persist interval */

@@ -551,6 +551,107 @@ static void test_lost_segment_is_fast_retransmitted_on_three_dup_acks(void **sta
     ttnet_free(&n);
 }
 
+/* The client endpoint alone with ISS iss, connected by a crafted SYN-ACK
+ * (MSS 1460, window scale 7, SACK-permitted, no timestamps: SMSS 1460). */
+static struct tr_endpoint *tt_lone_client(uint32_t iss, int64_t now)
+{
+    struct tr_endpoint_config cfg = ttnet_config(C);
+    cfg.timestamps = false;
+    cfg.iss = iss;
+    struct tr_endpoint *e;
+    assert_int_equal(tr_endpoint_new(&e, &cfg), 0);
+    assert_int_equal(tr_endpoint_connect(e, now), 0);
+    struct tr_seg out;
+    uint8_t buf[2048];
+    assert_true(tr_endpoint_output(e, now, &out, buf, sizeof buf)); /* SYN */
+    struct tr_seg sa = tt_seg(2, 0, TT_S2C, TR_SYN | TR_ACK, 5000, iss + 1, 0, 65535);
+    tt_syn_opts(&sa, 1460, 7, 1, 0);
+    tr_endpoint_input(e, &sa, now + MS(10));
+    while (tr_endpoint_output(e, now + MS(10), &out, buf, sizeof buf))
+        ;
+    assert_int_equal(tr_endpoint_state(e), TR_ESTABLISHED);
+    return e;
+}
+
+/* An ACK from the server (no data) acknowledging ack, window win (scaled
+ * by 2^7), with one SACK block [l, r) when r is not 0. */
+static struct tr_seg tt_server_ack(uint32_t ack, uint16_t win, uint32_t l, uint32_t r)
+{
+    struct tr_seg a = tt_seg(0, 0, TT_S2C, TR_ACK, SERVER_DATA, ack, 0, win);
+    if (r) {
+        a.opt.nsack = 1;
+        a.opt.sack[0] = (struct tr_sack_block){.left = l, .right = r};
+    }
+    return a;
+}
+
+/* RFC 5681 §2, after its five conditions: "a TCP that utilizes selective
+ * acknowledgments (SACKs) ... can leverage the SACK information to
+ * determine when an incoming ACK is a 'duplicate' (e.g., if the ACK
+ * contains previously unknown SACK information)". A Linux receiver holding
+ * out-of-order data changes its window in nearly every ACK (condition (e)
+ * fails): its duplicates, each SACKing one more segment, still trigger the
+ * fast retransmit on the third, not the retransmission timer 1 s later. */
+static void tt_sack_dup_acks(uint32_t iss)
+{
+    int64_t now = TTNET_T0;
+    struct tr_endpoint *e = tt_lone_client(iss, now);
+    static uint8_t data[20 * 1460];
+    memset(data, 'x', sizeof data);
+    assert_int_equal(tr_endpoint_write(e, data, sizeof data, now), sizeof data);
+    struct tr_seg out;
+    uint8_t buf[2048];
+    unsigned sent = 0;
+    while (tr_endpoint_output(e, now, &out, buf, sizeof buf))
+        sent += out.len ? 1 : 0;
+    assert_int_equal(sent, 3); /* the initial window, RFC 5681 §3.1 */
+    now += MS(20);
+    struct tr_seg a = tt_server_ack(iss + 1 + 3 * 1460, 500, 0, 0);
+    tr_endpoint_input(e, &a, now); /* slow start: cwnd 4 segments */
+    sent = 0;
+    while (tr_endpoint_output(e, now, &out, buf, sizeof buf))
+        sent += out.len ? 1 : 0;
+    assert_true(sent >= 4);
+    /* the segment at iss + 1 + 3 * 1460 was lost; the next three each
+     * arrive, and each duplicate ACK SACKs one more with another window */
+    uint32_t lost = iss + 1 + 3 * 1460;
+    now += MS(20);
+    for (uint16_t k = 1; k <= 3; k++) {
+        a = tt_server_ack(lost, (uint16_t)(500 - 20 * k), lost + 1460, lost + 1460 * (1u + k));
+        tr_endpoint_input(e, &a, now);
+    }
+    struct tr_endpoint_stats st;
+    tr_endpoint_stats(e, &st);
+    assert_int_equal(st.dup_acks_in, 3);
+    assert_int_equal(st.fast_retransmits, 1);
+    assert_true(tr_endpoint_output(e, now, &out, buf, sizeof buf));
+    assert_int_equal(out.seq, lost); /* re-sent at once */
+    assert_int_equal(out.len, 1460);
+    /* the same SACK information again, with yet another window: old news,
+     * and a window update (condition (e)), so not a duplicate */
+    a = tt_server_ack(lost, 400, lost + 1460, lost + 1460 * 4);
+    tr_endpoint_input(e, &a, now);
+    tr_endpoint_stats(e, &st);
+    assert_int_equal(st.dup_acks_in, 3);
+    tr_endpoint_free(e);
+}
+
+/* RFC 5681 §2, after its five conditions: "a TCP that utilizes selective
+ * acknowledgments (SACKs) ... can leverage the SACK information to
+ * determine when an incoming ACK is a 'duplicate' (e.g., if the ACK
+ * contains previously unknown SACK information)". A Linux receiver holding
+ * out-of-order data changes its window in nearly every ACK (condition (e)
+ * fails): its duplicates, each SACKing one more segment, still trigger the
+ * fast retransmit on the third, not the retransmission timer 1 s later.
+ * Sequence numbers in both halves of the space, and across the wrap. */
+static void test_dup_acks_with_new_sack_blocks_count_though_the_window_changes(void **state)
+{
+    (void)state;
+    tt_sack_dup_acks(1000u);
+    tt_sack_dup_acks(0x90000000u);
+    tt_sack_dup_acks(0xffffe000u);
+}
+
 /* The send times of the segments (with data, SYN or FIN) at seq. */
 static unsigned tt_sends_of(const struct ttnet *n, int dir, uint32_t seq, uint8_t flags,
                             int64_t *t, unsigned max)
@@ -1246,6 +1347,7 @@ int main(void)
         cmocka_unit_test(test_first_flight_is_the_rfc5681_initial_window),
         cmocka_unit_test(test_small_writes_go_out_as_full_segments),
         cmocka_unit_test(test_lost_segment_is_fast_retransmitted_on_three_dup_acks),
+        cmocka_unit_test(test_dup_acks_with_new_sack_blocks_count_though_the_window_changes),
         cmocka_unit_test(test_lost_tail_is_retransmitted_after_the_rto),
         cmocka_unit_test(test_rto_doubles_while_the_same_segment_is_lost),
         cmocka_unit_test(test_syn_is_retransmitted_after_1s_then_2s),

@@ -118,6 +118,42 @@ static void test_the_other_side_closing_first_diverges(void **state)
     assert_int_equal(c.verdict, TR_RV_DIVERGED);
 }
 
+/* The recording's client closed 1 ms before the server (curl after reading
+ * Content-Length bytes, the server after writing them): 1 ms is within
+ * the 5 ms tolerance, so the server closing first in the run is a timing
+ * difference. */
+static void test_closes_within_the_tolerance_may_come_in_either_order(void **state)
+{
+    (void)state;
+    struct tr_outcome a = clean(ex_rec), b = clean(ex_rep);
+    a.close_ts[0] = 100 * MS, a.close_ts[1] = 101 * MS;
+    b.end_by = 1;
+    b.close_ts[0] = 201 * MS, b.close_ts[1] = 200 * MS;
+    struct tr_cmp c;
+    tr_compare(&a, &b, 0, &tol, 0, &c);
+    assert_int_equal(c.verdict, TR_RV_EQUIVALENT);
+    assert_true(c.end_equal);
+    assert_int_equal(c.nnotes, 1);
+    assert_string_equal(c.notes[0], "the server closed first (the client in the recording, whose "
+                                    "closes were 1.0 ms apart: within the timing tolerance)");
+}
+
+/* 50 ms apart in the recording: the server waited for the client's FIN,
+ * and closing first in the run is a different behaviour. */
+static void test_closes_further_apart_than_the_tolerance_keep_their_order(void **state)
+{
+    (void)state;
+    struct tr_outcome a = clean(ex_rec), b = clean(ex_rep);
+    a.close_ts[0] = 100 * MS, a.close_ts[1] = 150 * MS;
+    b.end_by = 1;
+    b.close_ts[0] = 201 * MS, b.close_ts[1] = 200 * MS;
+    struct tr_cmp c;
+    tr_compare(&a, &b, 0, &tol, 0, &c);
+    assert_int_equal(c.verdict, TR_RV_DIVERGED);
+    assert_int_equal(c.div.kind, TR_DIV_END);
+    assert_string_equal(c.div.observed, "fin (first FIN by server)");
+}
+
 static void test_refused_connection_diverges_on_the_handshake(void **state)
 {
     (void)state;
@@ -227,6 +263,8 @@ int main(void)
         cmocka_unit_test(test_uncaptured_payload_compares_lengths_only),
         cmocka_unit_test(test_a_reset_instead_of_a_fin_diverges_on_the_end),
         cmocka_unit_test(test_the_other_side_closing_first_diverges),
+        cmocka_unit_test(test_closes_within_the_tolerance_may_come_in_either_order),
+        cmocka_unit_test(test_closes_further_apart_than_the_tolerance_keep_their_order),
         cmocka_unit_test(test_refused_connection_diverges_on_the_handshake),
         cmocka_unit_test(test_retransmissions_make_it_equivalent),
         cmocka_unit_test(test_segment_counts_within_tolerance_still_match),

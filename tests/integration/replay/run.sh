@@ -23,6 +23,15 @@
 #   7. IPv6 with neighbour discovery (client role)
 #   8. a recording whose payload the snapshot length cut: filler bytes of the
 #      right lengths are sent, and the streams are compared by length
+#   9. many exchanges (50 request/response rounds, 10 ms of client think time
+#      each): 50 writes, as client (recorded and asap timing, checked against
+#      the run's capture with tshark) and as server, and a divergence in the
+#      middle reported at the byte the server was told to change
+#  10. a 2 MB bulk transfer with loss: the kernel's segment dropped on the way
+#      to tcpref (tcpref receives out of order), then tcpref's own segment
+#      dropped (tcpref re-sends it); tshark sees the re-sent segment in the
+#      run's capture and the byte stream is the recorded one
+#  11. a run interrupted by SIGINT is INCONCLUSIVE (exit 3), not DIVERGED
 #
 # Exit: 0 all passed, 1 a test failed, 77 skipped (not root, tools missing).
 set -u -o pipefail
@@ -31,7 +40,7 @@ if [ "$(id -u)" != 0 ]; then
     echo "SKIP: the replay tests need root (network namespaces, veth, nftables, raw sockets)"
     exit 77
 fi
-for tool in ip nft tcpdump ethtool jq; do
+for tool in ip nft tcpdump ethtool jq tshark; do
     command -v "$tool" >/dev/null 2>&1 || { echo "SKIP: '$tool' is not installed"; exit 77; }
 done
 [ $# -ge 3 ] || { echo "usage: $0 TCPREF TCPREF_PEER REPO [TEST...]" >&2; exit 2; }
@@ -300,6 +309,194 @@ test_snaplen() {
     fi
 }
 
+# start_scripted NAME SCRIPT EXTRA_ARGS...: a kernel server running SCRIPT
+start_scripted() {
+    local name=$1 script=$2; shift 2
+    rm -f "$WORK/$name.ready"
+    tn_bg "$TN_NS_S" "$PEER" server --listen "$TN_IP4_S:$PORT" --once --timeout 40 \
+        --ready-file "$WORK/$name.ready" --script "$script" "$@" 2>"$WORK/$name.server.log"
+    SERVER_PID=$TN_LAST_PID
+    tn_wait_ready "$WORK/$name.ready" "$SERVER_PID"
+}
+
+# record_scripted NAME CLIENT_SCRIPT SERVER_SCRIPT: $WORK/NAME.pcap
+record_scripted() {
+    local name=$1 cs=$2 ss=$3
+    start_scripted "$name-rec" "$ss" || return 1
+    tn_capture_start "$TN_NS_C" "$TN_IF_C" "$WORK/$name.pcap" || return 1
+    tn_exec "$TN_NS_C" "$PEER" client --connect "$TN_IP4_S:$PORT" --timeout 30 \
+        --script "$cs" 2>"$WORK/$name.client.log" || { tn_capture_stop; return 1; }
+    server_status || { tn_capture_stop; return 1; }
+    tn_wait_tcp_idle 10
+    tn_capture_stop
+}
+
+# run_seconds PCAP: first to last frame of the TCP connection, from tshark
+run_seconds() {
+    tshark -r "$1" -Y tcp -T fields -e frame.time_relative 2>/dev/null |
+        awk 'NR == 1 { a = $1 } { b = $1 } END { printf "%.3f", b - a }'
+}
+
+# replay_server NAME PCAP LOCAL_IP CLIENT_SCRIPT: tcpref --as server, the
+# kernel client in the peer namespace; sets RC (tcpref) and CRC (client)
+replay_server() {
+    local name=$1 pcap=$2 ip=$3 cs=$4 rpid
+    tn_exec "$TN_NS_C" "$TCPREF" replay "$pcap" --as server --iface "$TN_IF_C" --local "$ip" \
+        --peer "$TN_IP4_S" --timing asap --format json --report "$WORK/$name.json" \
+        --write "$WORK/$name.pcap" --timeout 30 2>"$WORK/$name.err" &
+    rpid=$!
+    sleep 0.5
+    tn_exec "$TN_NS_S" "$PEER" client --connect "$ip:$PORT" --timeout 20 --script "$cs" \
+        2>"$WORK/$name.client.log"
+    CRC=$?
+    wait "$rpid"
+    RC=$?
+}
+
+test_many_exchanges() {
+    local cs='' ss='' i rc srv n dur
+    for i in $(seq 1 50); do cs+="w:100,r:300,sleep:0.01,"; ss+="r:100,w:300,"; done
+    cs+=close ss+=wait-eof,close
+    record_scripted many "$cs" "$ss" || { N=$((N + 1)); not_ok "many: recording failed"; return; }
+    # as client, recorded timing: 50 writes, each after its answer plus 10 ms
+    N=$((N + 1))
+    start_scripted t9a "$ss" || { not_ok "many: server did not start"; return; }
+    replay t9a 10.78.0.21 "$WORK/many.pcap" --peer "$TN_IP4_S:$PORT" --timing recorded
+    rc=$?
+    server_status; srv=$?
+    n=$(jqr '.recording.plan.writes|length' t9a) dur=$(run_seconds "$WORK/t9a.pcap")
+    # 49 think times of at least 10 ms each separate the 50 requests
+    if check_equivalent t9a "$rc" "$srv" && [ "$n" = 50 ] && [ "$(jqr '.exchanges|length' t9a)" = 50 ] &&
+        awk -v d="$dur" 'BEGIN { exit !(d >= 0.49) }'; then
+        ok "many exchanges as client, recorded timing: $n writes, run $dur s (tshark): $(jqr .verdict t9a)"
+    else
+        not_ok "many exchanges as client, recorded timing" "${CHECK_WHY:-} writes '$n', run '$dur' s"
+    fi
+    CHECK_WHY=
+    # asap: the same 50 exchanges without the think times
+    N=$((N + 1))
+    start_scripted t9b "$ss" || { not_ok "many: server did not start"; return; }
+    replay t9b 10.78.0.22 "$WORK/many.pcap" --peer "$TN_IP4_S:$PORT" --timing asap
+    rc=$?
+    server_status; srv=$?
+    dur=$(run_seconds "$WORK/t9b.pcap")
+    if check_equivalent t9b "$rc" "$srv" && awk -v d="$dur" 'BEGIN { exit !(d < 0.49) }'; then
+        ok "many exchanges as client, asap: run $dur s (tshark): $(jqr .verdict t9b)"
+    else
+        not_ok "many exchanges as client, asap" "${CHECK_WHY:-} run '$dur' s"
+    fi
+    CHECK_WHY=
+    # as server against the kernel client, which verifies every answer
+    N=$((N + 1))
+    replay_server t9c "$WORK/many.pcap" 10.78.0.23 "$cs"
+    if check_equivalent t9c "$RC" "$CRC" && [ "$(jqr '.recording.plan.writes|length' t9c)" = 50 ]; then
+        ok "many exchanges as server: $(jqr .verdict t9c)"
+    else
+        not_ok "many exchanges as server" "${CHECK_WHY:-} $(tail -1 "$WORK/t9c.client.log")"
+    fi
+    CHECK_WHY=
+    # the server changes its stream from byte 7777 (round 26 of 50)
+    N=$((N + 1))
+    start_scripted t9d "$ss" --diverge-at 7777 || { not_ok "many: server did not start"; return; }
+    replay t9d 10.78.0.24 "$WORK/many.pcap" --peer "$TN_IP4_S:$PORT" --timing asap
+    rc=$?
+    server_status
+    if [ "$rc" = 1 ] && [ "$(jqr .verdict t9d)" = DIVERGED ] && [ "$(jqr .divergence.offset t9d)" = 7777 ] &&
+        [ "$(jqr .divergence.direction t9d)" = server-to-client ] &&
+        [ "$(jqr '.bytes["client-to-server"].equal' t9d)" = true ]; then
+        ok "many exchanges, server diverging at 7777: DIVERGED at server-to-client byte 7777, every request still sent"
+    else
+        not_ok "many exchanges diverging at 7777" "exit $rc, $(jqr '[.verdict, (.divergence|tostring)]|join(" ")' t9d)"
+    fi
+}
+
+# tshark_sends PCAP PORT OFFSET: how often the segment at stream offset
+# OFFSET left port PORT (tshark's relative sequence numbers: OFFSET + 1).
+# Counted, not taken from tshark's retransmission flags: a fast retransmit
+# on a sub-millisecond link is "out-of-order" to its heuristics.
+tshark_sends() {
+    tshark -r "$1" -o tcp.relative_sequence_numbers:TRUE \
+        -Y "tcp.srcport == $2 && tcp.len > 0 && tcp.seq == $(($3 + 1))" 2>/dev/null | wc -l
+}
+
+# the server-to-client byte stream of PCAP's first connection (tshark):
+# "LENGTH MD5" of its hex dump
+tshark_s2c_md5() {
+    local hex
+    hex=$(tshark -r "$1" -q -z follow,tcp,raw,0 2>/dev/null |
+        awk '/^Node 1:/ { on = 1; next } on && /^\t/ { gsub(/\t/, ""); printf "%s", $0 }')
+    echo "$(( ${#hex} / 2 )) $(printf '%s' "$hex" | md5sum | cut -c1-32)"
+}
+
+test_bulk_loss() {
+    local size=2000000 rc srv dropped retx cs ss
+    cs="w:100,r:$size,close" ss="r:100,w:$size,wait-eof,close"
+    record_scripted bulk "$cs" "$ss" || { N=$((N + 1)); not_ok "bulk: recording failed"; return; }
+    # the kernel's segment at s2c offset 1448 x 40 is lost on its way to
+    # tcpref (the server writes 64 KiB at a time: its segments start at
+    # multiples of the MSS, 1448, up to the first 65536 bytes)
+    N=$((N + 1))
+    tn_exec "$TN_NS_S" nft flush chain bridge tcpref wire
+    tn_drop_stream_segment s2c $((1448 * 40)) 1 || { not_ok "bulk: nft rule"; return; }
+    start_scripted t10a "$ss" || { not_ok "bulk: server did not start"; return; }
+    replay t10a 10.78.0.25 "$WORK/bulk.pcap" --peer "$TN_IP4_S:$PORT" --timing asap
+    rc=$?
+    server_status; srv=$?
+    dropped=$(tn_nft_report | grep -o 'counter packets [0-9]*' | awk '{ s += $3 } END { print s + 0 }')
+    retx=$(tshark_sends "$WORK/t10a.pcap" "$PORT" $((1448 * 40)))
+    if check_equivalent t10a "$rc" "$srv" && [ "$dropped" -ge 1 ] && [ "$retx" -ge 1 ] &&
+        [ "$(tshark_s2c_md5 "$WORK/t10a.pcap")" = "$(tshark_s2c_md5 "$WORK/bulk.pcap")" ] &&
+        [ "$(tshark_s2c_md5 "$WORK/bulk.pcap" | cut -d' ' -f1)" = "$size" ]; then
+        ok "bulk $size B, the kernel's segment at $((1448 * 40)) dropped: $(jqr .verdict t10a), its re-send reached tcpref (tshark), stream equal to the recording's (tshark)"
+    else
+        not_ok "bulk with the kernel's segment dropped" "${CHECK_WHY:-} dropped '$dropped', copies seen '$retx'"
+    fi
+    CHECK_WHY=
+    # tcpref plays the server: its own segment at offset 1448 x 300 is lost
+    N=$((N + 1))
+    # the server's (s2c) stream, which tcpref sends, goes c2s on the wire here
+    tn_exec "$TN_NS_S" nft flush chain bridge tcpref wire
+    local hex
+    hex=$("$PEER" gen --dir s2c --offset $((1448 * 300)) --length 16 --hex) || { not_ok "bulk: gen"; return; }
+    tn_drop_payload c2s "$hex" 1 || { not_ok "bulk: nft rule"; return; }
+    replay_server t10b "$WORK/bulk.pcap" 10.78.0.26 "$cs"
+    dropped=$(tn_nft_report | grep -o 'counter packets [0-9]*' | awk '{ s += $3 } END { print s + 0 }')
+    retx=$(tshark_sends "$WORK/t10b.pcap" "$PORT" $((1448 * 300)))
+    tn_exec "$TN_NS_S" nft flush chain bridge tcpref wire
+    if check_equivalent t10b "$RC" "$CRC" && [ "$dropped" -ge 1 ] && [ "$retx" -ge 2 ] &&
+        [ "$(jqr '.sides.server.segments.replayed.segments' t10b)" -ge 1 ] &&
+        [ "$(tshark_s2c_md5 "$WORK/t10b.pcap")" = "$(tshark_s2c_md5 "$WORK/bulk.pcap")" ] &&
+        [ "$(tshark_s2c_md5 "$WORK/bulk.pcap" | cut -d' ' -f1)" = "$size" ]; then
+        ok "bulk $size B as server, tcpref's segment at $((1448 * 300)) dropped: $(jqr .verdict t10b), tcpref sent it $retx times (tshark), stream equal to the recording's"
+    else
+        not_ok "bulk as server with tcpref's segment dropped" "${CHECK_WHY:-} dropped '$dropped', sent '$retx' times (tshark)"
+    fi
+    CHECK_WHY=
+}
+
+test_interrupted() {
+    N=$((N + 1))
+    local rc rpid
+    start_server t11 || { not_ok "interrupted: server did not start"; return; }
+    # scale:20 turns the recording's 200 ms pause into 4 s: SIGINT at 1 s
+    # lands in it
+    ip netns exec "$TN_NS_C" "$TCPREF" replay "$WORK/rec.pcap" --iface "$TN_IF_C" \
+        --local 10.78.0.27 --peer "$TN_IP4_S:$PORT" --timing scale:20 --format json \
+        --report "$WORK/t11.json" --timeout 30 2>"$WORK/t11.err" &
+    rpid=$!
+    sleep 1
+    kill -INT "$rpid"
+    wait "$rpid"
+    rc=$?
+    server_status
+    if [ "$rc" = 3 ] && [ "$(jqr .verdict t11)" = INCONCLUSIVE ] && [ "$(jqr .run.end t11)" = interrupted ] &&
+        [ "$(jqr .divergence t11)" = null ]; then
+        ok "SIGINT during the run: INCONCLUSIVE, exit 3 ($(jqr '.notes|map(select(test("interrupted")))|.[0]' t11))"
+    else
+        not_ok "an interrupted run is INCONCLUSIVE" "exit $rc, verdict $(jqr .verdict t11), end $(jqr .run.end t11)"
+    fi
+}
+
 # ---------------------------------------------------------------- main
 START=$(date +%s)
 setup_bed || { echo "Bail out! test bed setup failed"; exit 1; }
@@ -313,6 +510,9 @@ want 5 && test_inconclusive
 want 6 && test_safety
 want 7 && test_ipv6
 want 8 && test_snaplen
+want 9 && test_many_exchanges
+want 10 && test_bulk_loss
+want 11 && test_interrupted
 echo "1..$N"
 log "$PASSED passed, $FAILED failed in $(( $(date +%s) - START )) s"
 if [ -n "${TCPREF_REPLAY_KEEP:-}" ]; then
