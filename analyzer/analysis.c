@@ -1,16 +1,41 @@
+/* Running observers over capture files, one per thread (analyzer/analysis.h). */
+#define _GNU_SOURCE 1 /* sched_getaffinity, CPU_COUNT */
 #include "analyzer/analysis.h"
 
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "analyzer/flowtab.h"
 #include "stack/error.h"
+
+#define TR_PROGRESS_EVERY (1u << 16) /* packets between progress reports */
+#define TR_AUTO_THREADS_MAX 4
+
+unsigned tr_analysis_auto_threads(void)
+{
+    unsigned n = 0;
+    cpu_set_t set;
+    if (sched_getaffinity(0, sizeof set, &set) == 0)
+        n = (unsigned)CPU_COUNT(&set);
+    if (!n) {
+        long c = sysconf(_SC_NPROCESSORS_ONLN);
+        n = c > 0 ? (unsigned)c : 1;
+    }
+    /* One reader feeds the workers: past three workers it is the bottleneck
+     * (docs/performance.md), and more would only cost memory. */
+    return n > TR_AUTO_THREADS_MAX ? TR_AUTO_THREADS_MAX : n;
+}
 
 void tr_analysis_init(struct tr_analysis *a, const struct tr_obs_config *cfg, unsigned threads)
 {
     memset(a, 0, sizeof *a);
     a->cfg = *cfg;
-    a->threads = threads ? threads : 1;
+    a->threads = threads ? threads : tr_analysis_auto_threads();
     if (a->threads > TR_MAX_SHARDS)
         a->threads = TR_MAX_SHARDS;
 }
@@ -22,36 +47,383 @@ static void tr__keep_warnings(struct tr_file_result *f, const struct tr_source *
         snprintf(f->warn[i], sizeof f->warn[i], "%s", tr_source_warning(src, i));
 }
 
-/* One pass over the file with one observer (shard k of n). */
-static int tr__run_shard(struct tr_file_result *f, const struct tr_obs_config *base,
-                         uint32_t file_index, unsigned k, unsigned n, bool keep_source_info)
+/* A pass over one file. */
+struct tr__run {
+    const struct tr_analysis *a;
+    struct tr_file_result *f;
+    uint32_t file_index;
+    unsigned t, nthreads;
+};
+
+/* Thread t of T under the run's own shard K of N: shard K*T + t of N*T
+ * (tr_shard_of: shard K of N is shards K*T .. K*T+T-1 of N*T). */
+static void tr__shard_of(const struct tr_obs_config *base, unsigned t, unsigned nthreads,
+                         uint32_t *k, uint32_t *n)
 {
-    struct tr_obs_config cfg = *base;
-    cfg.shard_k = k;
-    cfg.shard_n = n;
+    uint32_t bn = base->shard_n > 1 ? base->shard_n : 1, bk = base->shard_n > 1 ? base->shard_k : 0;
+    *n = bn * nthreads;
+    *k = bk * nthreads + t;
+    if (*n == 1)
+        *n = 0, *k = 0;
+}
+
+static void tr__progress(const struct tr__run *r, const struct tr_source *src, uint64_t packets, bool end)
+{
+    const struct tr_analysis *a = r->a;
+    if (!a->progress || r->t != 0)
+        return;
+    struct tr_source_stats st;
+    tr_source_stats(src, &st);
+    a->progress(a->progress_ctx, r->f->path, end && st.file_size ? st.file_size : st.bytes_read, st.file_size,
+                packets);
+}
+
+/* One observer over the whole file, on the calling thread. */
+static int tr__run_shard(struct tr__run *r)
+{
+    struct tr_file_result *f = r->f;
+    struct tr_obs_config cfg = r->a->cfg;
+    tr__shard_of(&r->a->cfg, r->t, r->nthreads, &cfg.shard_k, &cfg.shard_n);
     char err[512];
     struct tr_source *src;
-    int r = tr_source_open_file(&src, f->path, err, sizeof err);
-    if (r < 0) {
-        snprintf(f->error, sizeof f->error, "%s", err);
-        return r;
+    int rc = tr_source_open_file(&src, f->path, err, sizeof err);
+    if (rc < 0) {
+        if (r->t == 0)
+            snprintf(f->error, sizeof f->error, "%s", err);
+        return rc;
     }
-    if ((r = tr_obs_new(&f->obs[k], &cfg, file_index)) < 0) {
+    struct tr_obs *o;
+    if ((rc = tr_obs_new(&o, &cfg, r->file_index)) < 0) {
         tr_source_close(src);
-        return r;
+        return rc;
     }
+    f->obs[r->t] = o;
     struct tr_pkt pkt;
-    while ((r = tr_source_next(src, &pkt)) == 1)
-        tr_obs_packet(f->obs[k], &pkt);
-    tr_obs_finish(f->obs[k]);
-    if (keep_source_info) {
-        if (r < 0)
+    uint64_t n = 0;
+    while ((rc = tr_source_next(src, &pkt)) == 1) {
+        tr_obs_packet(o, &pkt);
+        if ((++n & (TR_PROGRESS_EVERY - 1)) == 0)
+            tr__progress(r, src, n, false);
+    }
+    tr_obs_finish(o);
+    tr__progress(r, src, n, true);
+    if (r->t == 0) {
+        if (rc < 0)
             snprintf(f->error, sizeof f->error, "%s", tr_source_error(src));
         tr_source_stats(src, &f->src);
         tr__keep_warnings(f, src);
     }
     tr_source_close(src);
-    return r < 0 ? r : 0;
+    return rc < 0 ? rc : 0;
+}
+
+/* ---- one reader feeding the observers of worker threads ----
+ *
+ * The reader decodes every packet once (tr_obs_front on an observer of its
+ * own that keeps the input counters) and passes each TCP segment, with its
+ * captured payload and flow hash, to the worker whose shard holds its
+ * connection, through a single-producer single-consumer ring; the
+ * once-a-second pass goes to every worker at the packet where the single
+ * observer would run it. Positions are published in batches under a mutex. */
+
+#define TR_RING_BYTES (1u << 20)
+#define TR_BATCH 128       /* items between publications of a position */
+#define TR_SPIN 1024       /* polls of the other side's position before sleeping */
+
+enum { TR_ITEM_SEGMENT = 1, TR_ITEM_TRUNCATED, TR_ITEM_TICK, TR_ITEM_WRAP };
+
+struct tr__item {
+    uint32_t len;      /* bytes of the item, header included, multiple of 8 */
+    uint8_t kind;
+    uint8_t pad[3];
+    uint32_t arg;      /* flow hash, or the cut of a truncated header */
+    uint32_t pad2;
+    int64_t last_ts;   /* the front's in.last_ts at this packet */
+    int64_t now;       /* tick: the time of the pass */
+    /* then struct tr_seg and its captured payload */
+};
+
+/* Positions only grow; index = position % TR_RING_BYTES. A side that finds
+ * nothing to do polls a while, then sleeps on cv after saying so in
+ * *wait; the other side wakes it after publishing (both flags and
+ * positions are sequentially consistent, so no wake-up is lost). */
+struct tr__ring {
+    uint8_t *buf;
+    _Atomic uint64_t head, tail;
+    _Atomic bool done, cwait, pwait;
+    uint64_t wpos;          /* the producer's own position */
+    unsigned pending;       /* items not yet published */
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+};
+
+struct tr__worker {
+    struct tr__ring q;
+    struct tr_obs *o;
+    int64_t last_ts;
+    pthread_t th;
+};
+
+static void tr__wake(struct tr__ring *q, _Atomic bool *flag)
+{
+    if (atomic_load(flag)) {
+        pthread_mutex_lock(&q->mu);
+        pthread_cond_broadcast(&q->cv);
+        pthread_mutex_unlock(&q->mu);
+    }
+}
+
+/* Waits until *pos differs from old (or the ring is done); returns it. */
+static uint64_t tr__await(struct tr__ring *q, _Atomic uint64_t *pos, uint64_t old, _Atomic bool *flag)
+{
+    /* done is set after the last head: once it is seen, head is final */
+    for (unsigned i = 0; i < TR_SPIN; i++) {
+        uint64_t v = atomic_load(pos);
+        if (v != old)
+            return v;
+        if (atomic_load(&q->done))
+            return atomic_load(pos);
+        if (i % 64 == 63)
+            sched_yield(); /* the other side may be waiting for this CPU */
+    }
+    pthread_mutex_lock(&q->mu);
+    atomic_store(flag, true);
+    while (atomic_load(pos) == old && !atomic_load(&q->done))
+        pthread_cond_wait(&q->cv, &q->mu);
+    atomic_store(flag, false);
+    pthread_mutex_unlock(&q->mu);
+    return atomic_load(pos);
+}
+
+static void tr__ring_publish(struct tr__ring *q)
+{
+    atomic_store(&q->head, q->wpos);
+    q->pending = 0;
+    tr__wake(q, &q->cwait);
+}
+
+/* Room for n contiguous bytes at the producer's position; returns them. */
+static uint8_t *tr__ring_reserve(struct tr__ring *q, uint32_t n)
+{
+    uint64_t idx = q->wpos % TR_RING_BYTES;
+    uint64_t skip = idx + n > TR_RING_BYTES ? TR_RING_BYTES - idx : 0;
+    uint64_t tail = atomic_load_explicit(&q->tail, memory_order_acquire);
+    if (q->wpos + skip + n - tail > TR_RING_BYTES) {
+        tr__ring_publish(q);
+        while (q->wpos + skip + n - tail > TR_RING_BYTES)
+            tail = tr__await(q, &q->tail, tail, &q->pwait);
+    }
+    if (skip) {
+        if (skip >= sizeof(struct tr__item))
+            ((struct tr__item *)(q->buf + idx))->kind = TR_ITEM_WRAP;
+        q->wpos += skip;
+        idx = 0;
+    }
+    return q->buf + idx;
+}
+
+static void tr__ring_commit(struct tr__ring *q, uint32_t n)
+{
+    q->wpos += n;
+    if (++q->pending >= TR_BATCH)
+        tr__ring_publish(q);
+}
+
+static void tr__push(struct tr__worker *w, uint8_t kind, uint32_t arg, int64_t last_ts, int64_t now,
+                     const struct tr_seg *seg)
+{
+    uint32_t pay = seg && seg->payload ? seg->caplen : 0;
+    uint32_t n = (uint32_t)sizeof(struct tr__item) + (seg ? (uint32_t)sizeof *seg : 0) + pay;
+    n = (n + 7) & ~7u;
+    uint8_t *p = tr__ring_reserve(&w->q, n);
+    struct tr__item *it = (struct tr__item *)p;
+    *it = (struct tr__item){.len = n, .kind = kind, .arg = arg, .last_ts = last_ts, .now = now};
+    if (seg) {
+        memcpy(p + sizeof *it, seg, sizeof *seg);
+        if (pay)
+            memcpy(p + sizeof *it + sizeof *seg, seg->payload, pay);
+    }
+    tr__ring_commit(&w->q, n);
+}
+
+static void tr__ring_close(struct tr__ring *q)
+{
+    atomic_store(&q->head, q->wpos);
+    pthread_mutex_lock(&q->mu);
+    atomic_store(&q->done, true);
+    pthread_cond_broadcast(&q->cv);
+    pthread_mutex_unlock(&q->mu);
+}
+
+static void tr__take(struct tr__worker *w, uint8_t *p)
+{
+    const struct tr__item *it = (const struct tr__item *)p;
+    tr_obs_set_last_ts(w->o, it->last_ts);
+    if (it->kind == TR_ITEM_TICK) {
+        tr_obs_tick(w->o, it->now);
+        return;
+    }
+    /* the segment is used in place: its payload follows it */
+    struct tr_seg *seg = (struct tr_seg *)(p + sizeof *it);
+    if (seg->payload)
+        seg->payload = p + sizeof *it + sizeof *seg;
+    if (it->kind == TR_ITEM_SEGMENT)
+        tr_obs_segment_hashed(w->o, seg, it->arg);
+    else
+        tr_obs_truncated(w->o, seg, it->arg);
+}
+
+static void *tr__worker_main(void *arg)
+{
+    struct tr__worker *w = arg;
+    struct tr__ring *q = &w->q;
+    uint64_t rpos = 0, head = 0;
+    unsigned taken = 0;
+    for (;;) {
+        if (rpos == head) {
+            atomic_store(&q->tail, rpos);
+            tr__wake(q, &q->pwait);
+            head = tr__await(q, &q->head, rpos, &q->cwait);
+            if (head == rpos)
+                break; /* done, and nothing left */
+            continue;
+        }
+        uint64_t idx = rpos % TR_RING_BYTES;
+        struct tr__item *it = (struct tr__item *)(q->buf + idx);
+        if (TR_RING_BYTES - idx < sizeof *it || it->kind == TR_ITEM_WRAP) {
+            rpos += TR_RING_BYTES - idx;
+            continue;
+        }
+        tr__take(w, q->buf + idx);
+        rpos += it->len;
+        if (++taken % TR_BATCH == 0) {
+            atomic_store_explicit(&q->tail, rpos, memory_order_release);
+            tr__wake(q, &q->pwait);
+        }
+    }
+    tr_obs_set_last_ts(w->o, w->last_ts);
+    tr_obs_finish(w->o);
+    return NULL;
+}
+
+/* The reader: the calling thread, with nw workers (shards of the flow hash
+ * within the run's own shard K of N). */
+static int tr__run_pipeline(struct tr_analysis *a, struct tr_file_result *f, uint32_t idx, unsigned nw)
+{
+    char err[512];
+    struct tr_source *src;
+    int rc = tr_source_open_file(&src, f->path, err, sizeof err);
+    if (rc < 0) {
+        snprintf(f->error, sizeof f->error, "%s", err);
+        return rc;
+    }
+    struct tr_obs *front;
+    struct tr_obs_config fcfg = a->cfg;
+    fcfg.park_idle_ns = 0;
+    if ((rc = tr_obs_new(&front, &fcfg, idx)) < 0) {
+        tr_source_close(src);
+        return rc;
+    }
+    struct tr__worker *w = calloc(nw, sizeof *w);
+    uint8_t *bufs = malloc((size_t)nw * TR_RING_BYTES);
+    unsigned started = 0;
+    if (!w || !bufs)
+        rc = TR_ENOMEM;
+    for (unsigned t = 0; rc == 0 && t < nw; t++) {
+        struct tr_obs_config cfg = a->cfg;
+        tr__shard_of(&a->cfg, t, nw, &cfg.shard_k, &cfg.shard_n);
+        if ((rc = tr_obs_new(&w[t].o, &cfg, idx)) < 0)
+            break;
+        f->obs[t] = w[t].o;
+        w[t].q.buf = bufs + (size_t)t * TR_RING_BYTES;
+        pthread_mutex_init(&w[t].q.mu, NULL);
+        pthread_cond_init(&w[t].q.cv, NULL);
+        if (pthread_create(&w[t].th, NULL, tr__worker_main, &w[t]) != 0) {
+            rc = TR_ENOMEM;
+            pthread_mutex_destroy(&w[t].q.mu);
+            pthread_cond_destroy(&w[t].q.cv);
+            break;
+        }
+        started++;
+    }
+    f->nobs = nw;
+    uint32_t bn = a->cfg.shard_n > 1 ? a->cfg.shard_n : 1, bk = a->cfg.shard_n > 1 ? a->cfg.shard_k : 0;
+    struct tr__run r0 = {.a = a, .f = f, .t = 0};
+    struct tr_pkt pkt;
+    uint64_t n = 0;
+    int rd = 0;
+    while (rc == 0 && (rd = tr_source_next(src, &pkt)) == 1) {
+        struct tr_seg seg;
+        uint32_t cut;
+        bool tick;
+        enum tr_front fr = tr_obs_front(front, &pkt, &seg, &cut, &tick);
+        int64_t last = tr_obs_input(front)->last_ts;
+        if (tick)
+            for (unsigned t = 0; t < nw; t++)
+                tr__push(&w[t], TR_ITEM_TICK, 0, last, pkt.ts_ns, NULL);
+        if (fr != TR_FRONT_NONE) {
+            /* the run's shard, then the worker's within it, without a
+             * division: floor(h*N/2^32) and floor(frac(h*N/2^32) * W) */
+            uint32_t h = tr_flow_hash(&seg);
+            uint64_t x = (uint64_t)h * bn;
+            if ((uint32_t)(x >> 32) == bk) {
+                unsigned t = tr_shard_of((uint32_t)x, nw);
+                tr__push(&w[t], fr == TR_FRONT_SEGMENT ? TR_ITEM_SEGMENT : TR_ITEM_TRUNCATED,
+                         fr == TR_FRONT_SEGMENT ? h : cut, last, 0, &seg);
+            }
+        }
+        if ((++n & (TR_PROGRESS_EVERY - 1)) == 0)
+            tr__progress(&r0, src, n, false);
+    }
+    for (unsigned t = 0; t < started; t++) {
+        w[t].last_ts = tr_obs_input(front)->last_ts;
+        tr__ring_close(&w[t].q);
+    }
+    for (unsigned t = 0; t < started; t++) {
+        pthread_join(w[t].th, NULL);
+        pthread_mutex_destroy(&w[t].q.mu);
+        pthread_cond_destroy(&w[t].q.cv);
+    }
+    tr__progress(&r0, src, n, true);
+    if (rc == 0 && rd < 0) {
+        rc = rd;
+        snprintf(f->error, sizeof f->error, "%s", tr_source_error(src));
+    } else if (rc == TR_ENOMEM) {
+        snprintf(f->error, sizeof f->error, "%s: out of memory", f->path);
+    }
+    tr_source_stats(src, &f->src);
+    tr__keep_warnings(f, src);
+    tr_source_close(src);
+    /* the file-wide counters are the front's; the connections' the workers' */
+    f->in = *tr_obs_input(front);
+    for (unsigned t = 0; t < nw; t++) {
+        const struct tr_input_stats *s = w[t].o ? tr_obs_input(w[t].o) : NULL;
+        if (!s)
+            continue;
+        f->in.conns_dropped += s->conns_dropped;
+        f->in.pkts_untracked += s->pkts_untracked;
+        f->in.conns_evicted += s->conns_evicted;
+        f->in.conns_expired += s->conns_expired;
+        f->in.conns_released += s->conns_released;
+        for (unsigned r = 0; r < TR_RULE_COUNT; r++)
+            f->in.released_by_rule[r] += s->released_by_rule[r];
+    }
+    f->merged = true;
+    tr_obs_free(front);
+    free(bufs);
+    free(w);
+    return rc;
+}
+
+static int tr__run_file(struct tr_analysis *a, struct tr_file_result *f, uint32_t idx)
+{
+    /* stop_after_ns (live mode, tests) counts from the first frame: one
+     * observer then, which sees it. */
+    if (a->threads > 1 && !a->cfg.stop_after_ns && !a->cfg.stop_relative)
+        return tr__run_pipeline(a, f, idx, a->threads - 1);
+    struct tr__run r = {.a = a, .f = f, .file_index = idx, .t = 0, .nthreads = 1};
+    f->nobs = 1;
+    return tr__run_shard(&r);
 }
 
 int tr_analysis_add_file(struct tr_analysis *a, const char *path)
@@ -66,8 +438,7 @@ int tr_analysis_add_file(struct tr_analysis *a, const char *path)
     if (!f->path)
         return TR_ENOMEM;
     uint32_t idx = a->nfiles++;
-    f->nobs = 1;
-    f->err = tr__run_shard(f, &a->cfg, idx, 0, 1, true);
+    f->err = tr__run_file(a, f, idx);
     f->opened = f->obs[0] != NULL;
     return f->err;
 }
@@ -85,11 +456,13 @@ void tr_analysis_free(struct tr_analysis *a)
 
 void tr_conn_iter_init(struct tr_conn_iter *it, const struct tr_file_result *f)
 {
-    memset(it, 0, sizeof *it);
     it->f = f;
-    for (unsigned k = 0; k < f->nobs; k++)
-        if (f->obs[k])
-            it->sorted[k] = tr_obs_sorted(f->obs[k], &it->n[k]);
+    it->index = 0;
+    for (unsigned k = 0; k < f->nobs; k++) {
+        it->pos[k] = 0;
+        it->n[k] = 0;
+        it->order[k] = f->obs[k] ? tr_obs_order(f->obs[k], &it->n[k]) : NULL;
+    }
 }
 
 uint64_t tr_file_released(const struct tr_file_result *f)
@@ -112,25 +485,30 @@ uint64_t tr_file_released_rule(const struct tr_file_result *f, unsigned r)
 
 const struct tr_conn *tr_conn_iter_next(struct tr_conn_iter *it, const struct tr_obs **obs)
 {
-    const struct tr_conn *best = NULL;
-    unsigned bk = 0;
-    for (unsigned k = 0; k < it->f->nobs; k++) {
-        const struct tr_conn *c = it->pos[k] < it->n[k] ? it->sorted[k][it->pos[k]] : NULL;
-        if (c && (!best || c->first_frame < best->first_frame)) {
-            best = c;
+    const struct tr_file_result *f = it->f;
+    unsigned bk = TR_MAX_SHARDS;
+    uint64_t best = 0;
+    for (unsigned k = 0; k < f->nobs; k++) {
+        if (it->pos[k] >= it->n[k])
+            continue;
+        uint64_t ff = tr_obs_first_frame(f->obs[k], it->order[k][it->pos[k]]);
+        if (bk == TR_MAX_SHARDS || ff < best) {
+            best = ff;
             bk = k;
         }
     }
-    if (!best)
+    if (bk == TR_MAX_SHARDS)
         return NULL;
-    it->pos[bk]++;
+    uint32_t id = it->order[bk][it->pos[bk]++];
     it->index++;
     if (obs)
-        *obs = it->f->obs[bk];
-    return best;
+        *obs = f->obs[bk];
+    return tr_obs_view(f->obs[bk], id, &it->scratch);
 }
 
 const struct tr_input_stats *tr_file_input(const struct tr_file_result *f)
 {
+    if (f->merged)
+        return &f->in;
     return f->obs[0] ? tr_obs_input(f->obs[0]) : NULL;
 }

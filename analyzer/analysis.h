@@ -1,8 +1,19 @@
 /*
  * Running the observer over capture files, and the results the reports
- * read. A file may be analyzed by several observers, each taking one shard
- * of its connections (threads); the reports merge them in the order of the
- * connections' first frames, so the result does not depend on the sharding.
+ * read.
+ *
+ * Threads (docs/performance.md): with T > 1, the calling thread reads and
+ * decodes every packet once (tr_obs_front, the input counters) and hands
+ * each TCP segment to one of T-1 worker threads, chosen by the flow hash of
+ * its connection (tr_flow_hash: both directions alike, the same on every
+ * machine; tr_shard_of). Each worker runs an observer over the connections
+ * of its shard, so no connection state is shared and no lock is taken per
+ * packet. The reports merge the shards in the order of the connections'
+ * first frames; the result does not depend on T.
+ *
+ * Shards across runs: cfg.shard_k/shard_n (analyze --shard K/N) make the
+ * whole analysis follow only shard K of N (the workers split it further);
+ * `tcpref merge` joins the N reports into the report of the whole capture.
  */
 #ifndef TCPREF_ANALYZER_ANALYSIS_H
 #define TCPREF_ANALYZER_ANALYSIS_H
@@ -25,28 +36,45 @@ struct tr_file_result {
     char warn[TR_SOURCE_MAX_WARN][256];
     unsigned nobs;
     struct tr_obs *obs[TR_MAX_SHARDS];
+    bool merged;              /* in holds the input counters of all shards */
+    struct tr_input_stats in;
 };
+
+/* Called by the first thread every few MiB of a file, and once at its end
+ * (done == total): bytes read, file size (0 when unknown), packets read. */
+typedef void (*tr_progress_fn)(void *ctx, const char *path, uint64_t done, uint64_t total,
+                               uint64_t packets);
 
 struct tr_analysis {
     struct tr_obs_config cfg;
     unsigned threads;         /* observers per file */
     unsigned nfiles;
     struct tr_file_result *files;
+    tr_progress_fn progress;  /* optional */
+    void *progress_ctx;
 };
 
+/* threads: 0 = one per CPU this process may run on (sched_getaffinity),
+ * at most 4; at most TR_MAX_SHARDS when given. */
 void tr_analysis_init(struct tr_analysis *a, const struct tr_obs_config *cfg, unsigned threads);
+/* The threads "0" stands for: the CPUs this process may run on, at most 4. */
+unsigned tr_analysis_auto_threads(void);
 /* Analyzes one more file. Returns 0, or a negative code when the file could
  * not be opened or stopped at damage (the result still holds what was read). */
 int tr_analysis_add_file(struct tr_analysis *a, const char *path);
 void tr_analysis_free(struct tr_analysis *a);
 
 /* Iterates the connections of a file in the order of their first frame,
- * across shards: start with it->pos zeroed. */
+ * across shards: start with tr_conn_iter_init. The connection returned is
+ * valid until the next call on the same iterator when the observers park
+ * idle connections (tr_obs_config.park_idle_ns); otherwise as long as the
+ * analysis. */
 struct tr_conn_iter {
     const struct tr_file_result *f;
     uint32_t pos[TR_MAX_SHARDS], n[TR_MAX_SHARDS];
-    const struct tr_conn *const *sorted[TR_MAX_SHARDS];
+    const uint32_t *order[TR_MAX_SHARDS];
     uint32_t index;           /* connection id within the file */
+    struct tr_conn scratch;   /* a parked connection, unpacked */
 };
 void tr_conn_iter_init(struct tr_conn_iter *it, const struct tr_file_result *f);
 /* Connections of a file that were released (only counted), and their
@@ -55,7 +83,8 @@ uint64_t tr_file_released(const struct tr_file_result *f);
 uint64_t tr_file_released_rule(const struct tr_file_result *f, unsigned r);
 const struct tr_conn *tr_conn_iter_next(struct tr_conn_iter *it, const struct tr_obs **obs);
 
-/* Input counters of a file (identical in every shard). */
+/* Input counters of a file: the file-wide ones (the same in every shard)
+ * with the per-connection ones summed over the shards. */
 const struct tr_input_stats *tr_file_input(const struct tr_file_result *f);
 
 #endif

@@ -290,7 +290,6 @@ struct tr_conn {
     uint16_t ntrans, trans_dropped;
     struct tr_trans trans[TR_MAX_TRANS];
     uint32_t hash;            /* flow hash (shard selection, table) */
-    uint32_t lru_prev, lru_next; /* active connections, least recently used first */
 };
 
 /* The frame number of a frame offset stored in the connection. */

@@ -18,13 +18,36 @@ struct tr__chunks {
     size_t elem;
 };
 
+/* A connection id's record (obs_store.c): where the connection is, and
+ * what must be read without unpacking a parked one. */
+struct tr__slot {
+    struct tr_conn *c;           /* resident, or NULL while parked */
+    uint8_t *packed;             /* its packed bytes while parked */
+    uint64_t first_frame;
+    int64_t last_ts;             /* while parked */
+    uint32_t lru_prev, lru_next; /* active connections; lru_next also links free slots */
+    uint32_t packed_len;
+    uint16_t conn_flags;         /* while parked: its TR_CONN_* */
+    bool ended;                  /* while parked: tr__ended() */
+};
+
 struct tr_obs {
     struct tr_obs_config cfg;
     int64_t next_linger;         /* packet time of the next tr_obs_expire_ended */
     struct tr_profile prof;
     uint32_t file;
     struct tr_flowtab tab;
-    struct tr__chunks conns;     /* struct tr_conn */
+    struct tr__chunks slots;     /* struct tr__slot, by connection id */
+    struct tr__chunks conns;     /* struct tr_conn: the pool of resident connections */
+    uint32_t pool_free;          /* free list of the pool, linked through tr_conn.id */
+    uint32_t resident;           /* connections resident (not parked) */
+    uint32_t park_cursor;        /* first connection of the LRU list not parked */
+    uint64_t packed_now;         /* bytes of the connections parked now */
+    uint64_t *tmpl;              /* the first connection parked: the packing's template */
+    uint32_t *order;             /* tr_obs_order() */
+    uint32_t order_cap;
+    struct tr_conn view;         /* tr_obs_conn() of a parked connection */
+    int64_t ts_max, ts_back;     /* latest segment time, largest step back from it */
     struct tr__chunks rings;     /* struct tr_txring */
     uint32_t ring_free;          /* free list head, TR_NIL when empty */
     struct tr__chunks findings;  /* struct tr_finding */
@@ -65,6 +88,34 @@ void *tr__chunks_at(const struct tr__chunks *ch, uint32_t i);
 /* Appends a zeroed element; returns its index or TR_NIL when out of memory. */
 uint32_t tr__chunks_push(struct tr__chunks *ch);
 void tr__chunks_free(struct tr__chunks *ch);
+
+/* a - b, saturated (capture times come from the file: any 64-bit value) */
+static inline int64_t tr__since(int64_t a, int64_t b)
+{
+    int64_t d;
+    if (!__builtin_sub_overflow(a, b, &d))
+        return d;
+    return b < 0 ? INT64_MAX : INT64_MIN;
+}
+
+/* ---- connection storage (obs_store.c) ---- */
+struct tr__slot *tr__cslot(const struct tr_obs *o, uint32_t id);
+/* A new connection id with a zeroed resident struct; TR_NIL when out of memory. */
+uint32_t tr__store_new(struct tr_obs *o);
+/* The connection, resident (unparked if it was parked). */
+struct tr_conn *tr__conn_at(struct tr_obs *o, uint32_t id);
+/* The connection, or a copy unpacked into scratch when it is parked. */
+const struct tr_conn *tr__conn_view(const struct tr_obs *o, uint32_t id, struct tr_conn *scratch);
+int64_t tr__conn_last_ts(const struct tr_obs *o, uint32_t id);
+/* Packs a resident connection away (not a released one). */
+void tr__store_park(struct tr_obs *o, uint32_t id, bool ended);
+/* Parks the least recently used connections idle since before now -
+ * park_idle_ns while more than park_keep are resident. */
+void tr__park_idle(struct tr_obs *o, int64_t now, bool (*ended)(const struct tr_conn *));
+void tr__store_free(struct tr_obs *o);
+void tr__lru_unlink(struct tr_obs *o, uint32_t id);
+void tr__lru_append(struct tr_obs *o, uint32_t id);
+void tr__lru_touch(struct tr_obs *o, uint32_t id);
 
 /* ---- findings and transitions (obs_event.c) ---- */
 /* Emits a finding at the current segment; args are rule-specific. */

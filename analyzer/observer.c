@@ -23,6 +23,9 @@ int tr_obs_new(struct tr_obs **out, const struct tr_obs_config *cfg, uint32_t fi
     if (!o->cfg.max_per_rule)
         o->cfg.max_per_rule = 16;
     o->conns.elem = sizeof(struct tr_conn);
+    o->slots.elem = sizeof(struct tr__slot);
+    o->pool_free = o->park_cursor = TR_NIL;
+    o->ts_max = INT64_MIN;
     o->rings.elem = sizeof(struct tr_txring);
     o->findings.elem = sizeof(struct tr_finding);
     o->ring_free = o->finding_free = o->conn_free = TR_NIL;
@@ -40,10 +43,12 @@ void tr_obs_free(struct tr_obs *o)
     if (!o)
         return;
     tr_flowtab_free(&o->tab);
+    tr__store_free(o);
     tr__chunks_free(&o->conns);
     tr__chunks_free(&o->rings);
     tr__chunks_free(&o->findings);
     free(o->sorted);
+    free(o->order);
     free(o);
 }
 
@@ -93,7 +98,7 @@ static struct tr_conn *tr__lookup(struct tr_obs *o, const struct tr_seg *s, uint
 {
     uint32_t pos = 0, idx;
     while ((idx = tr_flowtab_next(&o->tab, h, &pos)) != UINT32_MAX) {
-        struct tr_conn *c = tr__chunks_at(&o->conns, idx);
+        struct tr_conn *c = tr__conn_at(o, idx);
         if (tr__key_match(c, s, o->cfg.vlan_in_key, dir)) {
             if (!c->vlan)
                 c->vlan = s->vlan;
@@ -137,41 +142,9 @@ static bool tr__starts_new(const struct tr_conn *c, const struct tr_seg *s, uint
     return (c->flags & TR_CONN_HS_DONE) != 0;
 }
 
-/* ---- the least-recently-used list of active connections ---- */
+/* ---- the least-recently-used list of active connections (obs_store.c) ---- */
 
-static struct tr_conn *tr__at(const struct tr_obs *o, uint32_t i) { return tr__chunks_at(&o->conns, i); }
-
-static void tr__lru_unlink(struct tr_obs *o, struct tr_conn *c)
-{
-    if (c->lru_prev != TR_NIL)
-        tr__at(o, c->lru_prev)->lru_next = c->lru_next;
-    else
-        o->lru_head = c->lru_next;
-    if (c->lru_next != TR_NIL)
-        tr__at(o, c->lru_next)->lru_prev = c->lru_prev;
-    else
-        o->lru_tail = c->lru_prev;
-    c->lru_prev = c->lru_next = TR_NIL;
-}
-
-static void tr__lru_append(struct tr_obs *o, struct tr_conn *c)
-{
-    c->lru_next = TR_NIL;
-    c->lru_prev = o->lru_tail;
-    if (o->lru_tail != TR_NIL)
-        tr__at(o, o->lru_tail)->lru_next = c->id;
-    else
-        o->lru_head = c->id;
-    o->lru_tail = c->id;
-}
-
-static void tr__lru_touch(struct tr_obs *o, struct tr_conn *c)
-{
-    if (o->lru_tail == c->id)
-        return;
-    tr__lru_unlink(o, c);
-    tr__lru_append(o, c);
-}
+static struct tr_conn *tr__at(struct tr_obs *o, uint32_t i) { return tr__conn_at(o, i); }
 
 /* ---- ending, releasing ---- */
 
@@ -190,7 +163,7 @@ static void tr__release(struct tr_obs *o, struct tr_conn *c)
     }
     c->f_head = c->f_tail = TR_NIL;
     c->flags |= TR_CONN_RELEASED;
-    c->lru_next = o->conn_free;
+    tr__cslot(o, c->id)->lru_next = o->conn_free;
     o->conn_free = c->id;
     o->records--;
     o->in.conns_released++;
@@ -202,7 +175,7 @@ static void tr__release(struct tr_obs *o, struct tr_conn *c)
 static void tr__retire(struct tr_obs *o, struct tr_conn *c, bool superseded)
 {
     tr_flowtab_remove(&o->tab, c->hash, c->id);
-    tr__lru_unlink(o, c);
+    tr__lru_unlink(o, c->id);
     o->active--;
     c->flags |= TR_CONN_RETIRED;
     tr__finish_conn(o, c);
@@ -212,6 +185,8 @@ static void tr__retire(struct tr_obs *o, struct tr_conn *c, bool superseded)
      * are summarized. */
     if (o->cfg.release_closed || (o->cfg.max_records && o->records - o->active > o->cfg.max_records))
         tr__release(o, c);
+    else if (o->cfg.park_idle_ns > 0 && o->resident > o->cfg.park_keep)
+        tr__store_park(o, c->id, true); /* out of the table: it will not change again */
 }
 
 /* Closed out before its end: evicted by the connection limit, or idle. */
@@ -239,18 +214,26 @@ static bool tr__ended(const struct tr_conn *c)
     return true;
 }
 
+/* The list is in the order of each connection's last segment, whose times
+ * may step back (captures from several CPUs): a connection's last time is
+ * at least that of any earlier one in the list minus ts_back, the largest
+ * step back seen. So the walk may stop only at a connection more recent
+ * than now - linger by ts_back: every stale one is retired, however the
+ * connections are split among observers (threads and shards agree). */
 uint32_t tr_obs_expire_ended(struct tr_obs *o, int64_t now, int64_t linger_ns)
 {
     uint32_t n = 0;
     for (uint32_t i = o->lru_head; i != TR_NIL;) {
-        struct tr_conn *c = tr__at(o, i);
-        if (now - c->last_ts <= linger_ns)
+        struct tr__slot *sl = tr__cslot(o, i);
+        int64_t idle = tr__since(now, tr__conn_last_ts(o, i));
+        if (idle < tr__since(linger_ns, o->ts_back))
             break;
-        i = c->lru_next;
-        if (tr__ended(c)) {
-            tr__retire(o, c, false);
-            n++;
-        }
+        uint32_t id = i;
+        i = sl->lru_next;
+        if (idle <= linger_ns || !(sl->c ? tr__ended(sl->c) : sl->ended))
+            continue;
+        tr__retire(o, tr__at(o, id), false);
+        n++;
     }
     return n;
 }
@@ -259,27 +242,15 @@ uint32_t tr_obs_expire(struct tr_obs *o, int64_t now, int64_t idle_ns)
 {
     uint32_t n = 0;
     while (o->lru_head != TR_NIL) {
-        struct tr_conn *c = tr__at(o, o->lru_head);
-        if (now - c->last_ts <= idle_ns)
+        if (now - tr__conn_last_ts(o, o->lru_head) <= idle_ns)
             break;
-        tr__close_out(o, c, true);
+        tr__close_out(o, tr__at(o, o->lru_head), true);
         n++;
     }
     return n;
 }
 
 uint32_t tr_obs_active(const struct tr_obs *o) { return o->active; }
-
-static uint32_t tr__conn_alloc(struct tr_obs *o)
-{
-    uint32_t idx = o->conn_free;
-    if (idx == TR_NIL)
-        return tr__chunks_push(&o->conns);
-    struct tr_conn *c = tr__at(o, idx);
-    o->conn_free = c->lru_next;
-    memset(c, 0, sizeof *c);
-    return idx;
-}
 
 static void tr__init_endpoints(struct tr_obs *o, struct tr_conn *c)
 {
@@ -326,7 +297,7 @@ static struct tr_conn *tr__create(struct tr_obs *o, const struct tr_seg *s, uint
 {
     if (o->cfg.max_conns && o->active >= o->cfg.max_conns && o->lru_head != TR_NIL)
         tr__close_out(o, tr__at(o, o->lru_head), false);
-    uint32_t idx = tr__conn_alloc(o);
+    uint32_t idx = tr__store_new(o);
     if (idx == TR_NIL || tr_flowtab_insert(&o->tab, h, idx) < 0) {
         o->in.conns_dropped++;
         return NULL;
@@ -339,9 +310,10 @@ static struct tr_conn *tr__create(struct tr_obs *o, const struct tr_seg *s, uint
     c->vlan = s->vlan;
     c->first_frame = s->frame;
     c->first_ts = s->ts_ns;
+    tr__cslot(o, idx)->first_frame = s->frame;
     o->active++;
     o->records++;
-    tr__lru_append(o, c);
+    tr__lru_append(o, idx);
     tr__init_endpoints(o, c);
     tr__orient(c, s, dir);
     tr__initial_states(c, s);
@@ -365,7 +337,7 @@ static struct tr_conn *tr__conn_for(struct tr_obs *o, const struct tr_seg *s, ui
     if (!c)
         c = tr__create(o, s, h, dir, reused);
     else
-        tr__lru_touch(o, c);
+        tr__lru_touch(o, c->id);
     return c;
 }
 
@@ -481,8 +453,18 @@ void tr_obs_segment(struct tr_obs *o, const struct tr_seg *s)
 {
     if (o->cfg.stop_after_ns && s->ts_ns > o->cfg.stop_after_ns)
         return;
-    uint32_t h = tr_flow_hash(s);
-    if (o->cfg.shard_n > 1 && h % o->cfg.shard_n != o->cfg.shard_k) {
+    tr_obs_segment_hashed(o, s, tr_flow_hash(s));
+}
+
+void tr_obs_segment_hashed(struct tr_obs *o, const struct tr_seg *s, uint32_t h)
+{
+    if (o->cfg.stop_after_ns && s->ts_ns > o->cfg.stop_after_ns)
+        return;
+    if (s->ts_ns > o->ts_max)
+        o->ts_max = s->ts_ns;
+    else if (tr__since(o->ts_max, s->ts_ns) > o->ts_back)
+        o->ts_back = tr__since(o->ts_max, s->ts_ns);
+    if (o->cfg.shard_n > 1 && tr_shard_of(h, o->cfg.shard_n) != o->cfg.shard_k) {
         o->in.other_shard++;
         return;
     }
@@ -543,27 +525,27 @@ static void tr__truncated_header(struct tr_obs *o, const struct tr_seg *s, uint3
     tr__find_at(o, c, TR_RULE_CAP_TRUNCATED_HEADER, dir, s->frame, s->ts_ns, args);
 }
 
-void tr_obs_packet(struct tr_obs *o, const struct tr_pkt *pkt)
+/* The file-wide half of tr_obs_packet: decode and input counters. */
+enum tr_front tr_obs_front(struct tr_obs *o, const struct tr_pkt *pkt, struct tr_seg *seg, uint32_t *cut,
+                           bool *tick)
 {
-    struct tr_seg seg;
     struct tr_dec_info info;
-    enum tr_dec d = tr_decode(pkt, o->cfg.verify_checksums, &seg, &info);
+    enum tr_dec d = tr_decode(pkt, o->cfg.verify_checksums, seg, &info);
     if (o->in.packets == 0 && o->cfg.stop_relative) {
         o->cfg.stop_after_ns += pkt->ts_ns;
         o->cfg.stop_relative = false;
     }
     tr__note_input(o, pkt, d, &info);
+    *tick = false;
     if (d == TR_DEC_TRUNCATED && (info.segflags & TR_SEGF_PORTS)) {
-        tr__truncated_header(o, &seg, pkt->caplen - info.offset);
-        return;
+        *cut = pkt->caplen - info.offset;
+        return TR_FRONT_TRUNCATED;
     }
     if (d != TR_DEC_TCP)
-        return;
+        return TR_FRONT_NONE;
     if (o->cfg.linger_ns >= 0 && pkt->ts_ns >= o->next_linger) {
-        int64_t linger = o->cfg.linger_ns ? o->cfg.linger_ns : 10 * (int64_t)1000000000;
-        tr_obs_expire_ended(o, pkt->ts_ns, linger);
-        /* once a second of capture time (saturating: timestamps may be absurd) */
-        o->next_linger = pkt->ts_ns > INT64_MAX - 1000000000 ? INT64_MAX : pkt->ts_ns + 1000000000;
+        *tick = true;
+        o->next_linger = tr__since(pkt->ts_ns, -1000000000); /* once a second of capture time */
     }
     o->in.tcp++;
     if (info.segflags & TR_SEGF_OPTS_CUT)
@@ -572,51 +554,127 @@ void tr_obs_packet(struct tr_obs *o, const struct tr_pkt *pkt)
         o->in.iplen_zero++;
     if (info.segflags & TR_SEGF_IPLEN_BEYOND)
         o->in.iplen_beyond++;
-    if (seg.caplen < seg.len)
+    if (seg->caplen < seg->len)
         o->in.payload_cut++;
-    if (seg.csum == TR_CSUM_BAD)
+    if (seg->csum == TR_CSUM_BAD)
         o->in.bad_checksum++;
     if (info.segflags & TR_SEGF_OPTS_CUT)
-        seg.opt.error = TR_OPTERR_UNKNOWN; /* the checks skip them */
-    tr_obs_segment(o, &seg);
+        seg->opt.error = TR_OPTERR_UNKNOWN; /* the checks skip them */
+    return TR_FRONT_SEGMENT;
+}
+
+void tr_obs_tick(struct tr_obs *o, int64_t now)
+{
+    int64_t linger = o->cfg.linger_ns ? o->cfg.linger_ns : 10 * (int64_t)1000000000;
+    tr_obs_expire_ended(o, now, linger);
+    tr__park_idle(o, now, tr__ended);
+}
+
+void tr_obs_truncated(struct tr_obs *o, const struct tr_seg *seg, uint32_t cut) { tr__truncated_header(o, seg, cut); }
+
+void tr_obs_set_last_ts(struct tr_obs *o, int64_t ts) { o->in.last_ts = ts; }
+
+void tr_obs_packet(struct tr_obs *o, const struct tr_pkt *pkt)
+{
+    struct tr_seg seg;
+    uint32_t cut;
+    bool tick;
+    enum tr_front f = tr_obs_front(o, pkt, &seg, &cut, &tick);
+    if (tick)
+        tr_obs_tick(o, pkt->ts_ns);
+    if (f == TR_FRONT_TRUNCATED)
+        tr_obs_truncated(o, &seg, cut);
+    else if (f == TR_FRONT_SEGMENT)
+        tr_obs_segment(o, &seg);
 }
 
 /* ---- end of input and accessors ---- */
 
 void tr_obs_finish(struct tr_obs *o)
 {
-    for (uint32_t i = 0; i < o->conns.count; i++) {
-        struct tr_conn *c = tr__chunks_at(&o->conns, i);
-        if (!(c->flags & (TR_CONN_RETIRED | TR_CONN_RELEASED)))
-            tr__finish_conn(o, c);
+    for (uint32_t i = 0; i < o->slots.count; i++) {
+        const struct tr__slot *sl = tr__cslot(o, i);
+        uint16_t flags = sl->c ? sl->c->flags : sl->conn_flags;
+        if (flags & (TR_CONN_RETIRED | TR_CONN_RELEASED))
+            continue;
+        tr__finish_conn(o, tr__at(o, i));
+        if (o->cfg.park_idle_ns > 0 && o->resident > o->cfg.park_keep)
+            tr__store_park(o, i, false);
     }
 }
 
+struct tr__order {
+    uint64_t first_frame;
+    uint32_t id;
+};
+
 static int tr__by_first_frame(const void *a, const void *b)
 {
-    const struct tr_conn *x = *(const struct tr_conn *const *)a, *y = *(const struct tr_conn *const *)b;
+    const struct tr__order *x = a, *y = b;
     return x->first_frame < y->first_frame ? -1 : x->first_frame > y->first_frame;
+}
+
+const uint32_t *tr_obs_order(struct tr_obs *o, uint32_t *n)
+{
+    uint32_t cnt = o->slots.count, k = 0;
+    *n = 0;
+    if (o->order_cap < cnt || !o->order) {
+        uint32_t *p = realloc(o->order, (cnt ? cnt : 1) * sizeof *p);
+        if (!p)
+            return NULL;
+        o->order = p;
+        o->order_cap = cnt;
+    }
+    /* Ids are handed out in frame order unless released slots were
+     * reused: sort only then. */
+    bool sorted = true;
+    uint64_t prev = 0;
+    for (uint32_t i = 0; i < cnt; i++) {
+        const struct tr__slot *sl = tr__cslot(o, i);
+        if (sl->c && (sl->c->flags & TR_CONN_RELEASED))
+            continue;
+        sorted = sorted && (k == 0 || sl->first_frame > prev);
+        prev = sl->first_frame;
+        o->order[k++] = i;
+    }
+    if (!sorted) {
+        struct tr__order *t = malloc(k * sizeof *t);
+        if (!t)
+            return NULL;
+        for (uint32_t i = 0; i < k; i++)
+            t[i] = (struct tr__order){tr__cslot(o, o->order[i])->first_frame, o->order[i]};
+        qsort(t, k, sizeof *t, tr__by_first_frame);
+        for (uint32_t i = 0; i < k; i++)
+            o->order[i] = t[i].id;
+        free(t);
+    }
+    *n = k;
+    return o->order;
+}
+
+uint64_t tr_obs_first_frame(const struct tr_obs *o, uint32_t id) { return tr__cslot(o, id)->first_frame; }
+
+const struct tr_conn *tr_obs_view(const struct tr_obs *o, uint32_t id, struct tr_conn *scratch)
+{
+    return tr__conn_view(o, id, scratch);
 }
 
 const struct tr_conn *const *tr_obs_sorted(struct tr_obs *o, uint32_t *n)
 {
-    if (o->sorted_cap < o->conns.count) {
-        const struct tr_conn **p = realloc(o->sorted, o->conns.count * sizeof *p);
-        if (!p) {
-            *n = 0;
+    uint32_t k;
+    const uint32_t *ids = tr_obs_order(o, &k);
+    *n = 0;
+    if (!ids)
+        return NULL;
+    if (o->sorted_cap < k || !o->sorted) {
+        const struct tr_conn **p = realloc(o->sorted, (k ? k : 1) * sizeof *p);
+        if (!p)
             return NULL;
-        }
         o->sorted = p;
-        o->sorted_cap = o->conns.count;
+        o->sorted_cap = k;
     }
-    uint32_t k = 0;
-    for (uint32_t i = 0; i < o->conns.count; i++) {
-        const struct tr_conn *c = tr__chunks_at(&o->conns, i);
-        if (!(c->flags & TR_CONN_RELEASED))
-            o->sorted[k++] = c;
-    }
-    if (k) /* qsort(NULL, 0, ...) is undefined */
-        qsort(o->sorted, k, sizeof *o->sorted, tr__by_first_frame);
+    for (uint32_t i = 0; i < k; i++)
+        o->sorted[i] = tr__at(o, ids[i]);
     *n = k;
     return o->sorted;
 }
@@ -632,11 +690,11 @@ const char *tr_wsflag_name(unsigned bit)
     return bit < TR_WS_COUNT ? n[bit] : "?";
 }
 
-uint32_t tr_obs_conn_count(const struct tr_obs *o) { return o->conns.count; }
+uint32_t tr_obs_conn_count(const struct tr_obs *o) { return o->slots.count; }
 
 const struct tr_conn *tr_obs_conn(const struct tr_obs *o, uint32_t i)
 {
-    return i < o->conns.count ? tr__chunks_at(&o->conns, i) : NULL;
+    return i < o->slots.count ? tr__conn_view(o, i, (struct tr_conn *)&o->view) : NULL;
 }
 
 const struct tr_input_stats *tr_obs_input(const struct tr_obs *o) { return &o->in; }
@@ -653,6 +711,7 @@ uint64_t tr_obs_memory(const struct tr_obs *o)
 {
     uint64_t m = sizeof *o + ((uint64_t)o->tab.mask + 1) * sizeof *o->tab.slot;
     m += (uint64_t)o->conns.nchunks * TR_CHUNK * o->conns.elem;
+    m += (uint64_t)o->slots.nchunks * TR_CHUNK * o->slots.elem + o->packed_now;
     m += (uint64_t)o->rings.nchunks * TR_CHUNK * o->rings.elem;
     m += (uint64_t)o->findings.nchunks * TR_CHUNK * o->findings.elem;
     return m;

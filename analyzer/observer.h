@@ -108,7 +108,7 @@ struct tr_obs_config {
     const struct tr_profile *profile;
     bool verify_checksums;
     bool vlan_in_key;           /* default true */
-    uint32_t shard_k, shard_n;  /* analyze shard k of n (n = 0 or 1: everything) */
+    uint32_t shard_k, shard_n;  /* analyze shard k of n (tr_shard_of; n = 0 or 1: everything) */
     uint32_t max_findings;      /* per connection; default 256 */
     uint32_t max_per_rule;      /* per connection and rule; default 16 */
     uint32_t max_conns;         /* connections tracked at once; past it the least recently
@@ -125,7 +125,19 @@ struct tr_obs_config {
     bool stop_relative;         /* stop_after_ns counts from the first frame's time */
     struct tr_thresholds th;
     struct tr_obs_hooks hooks;
+    /* Memory (analyzer/obs_store.c): past park_keep resident connections,
+     * those idle for park_idle_ns of capture time are packed away until a
+     * segment or the report needs them (lossless). 0: never. Connection
+     * pointers the observer hands out (tr_obs_sorted, tr_obs_conn) then
+     * stay valid only until the next call into it. */
+    int64_t park_idle_ns;
+    uint32_t park_keep;
 };
+
+/* The shard of flow hash h (tr_flow_hash) among n: floor(h * n / 2^32).
+ * Shards are ranges of the hash, so shard K of N is exactly shards
+ * K*W .. K*W+W-1 of N*W: a run's own shard splits among its threads. */
+static inline uint32_t tr_shard_of(uint32_t h, uint32_t n) { return (uint32_t)(((uint64_t)h * n) >> 32); }
 
 struct tr_obs;
 
@@ -136,6 +148,22 @@ void tr_obs_free(struct tr_obs *o);
 void tr_obs_packet(struct tr_obs *o, const struct tr_pkt *pkt);
 /* Observes one decoded segment (tests and fuzzing feed segments directly). */
 void tr_obs_segment(struct tr_obs *o, const struct tr_seg *seg);
+/* The same with its flow hash (tr_flow_hash) already computed. */
+void tr_obs_segment_hashed(struct tr_obs *o, const struct tr_seg *seg, uint32_t hash);
+
+/* tr_obs_packet in two halves, for a reader thread that feeds observers of
+ * other threads (analyzer/analysis.c). The front half decodes the packet
+ * and keeps the input counters; it says what the connection's observer must
+ * do: run the once-a-second pass at the packet's time (tick) first, then
+ * take the segment (tr_obs_segment) or the TCP header the snaplen cut
+ * (tr_obs_truncated, cut = captured bytes of it). That observer must see the
+ * front's in.last_ts as it was then (tr_obs_set_last_ts). */
+enum tr_front { TR_FRONT_NONE = 0, TR_FRONT_SEGMENT, TR_FRONT_TRUNCATED };
+enum tr_front tr_obs_front(struct tr_obs *o, const struct tr_pkt *pkt, struct tr_seg *seg, uint32_t *cut,
+                           bool *tick);
+void tr_obs_tick(struct tr_obs *o, int64_t now);
+void tr_obs_truncated(struct tr_obs *o, const struct tr_seg *seg, uint32_t cut);
+void tr_obs_set_last_ts(struct tr_obs *o, int64_t ts);
 /* End of input: resolves what was pending and records how connections ended. */
 void tr_obs_finish(struct tr_obs *o);
 /* Closes out connections idle for longer than idle_ns at time now (the
@@ -156,6 +184,13 @@ const struct tr_conn *tr_obs_conn(const struct tr_obs *o, uint32_t i);
  * array of n pointers owned by the observer, valid until the next call
  * that feeds it. */
 const struct tr_conn *const *tr_obs_sorted(struct tr_obs *o, uint32_t *n);
+/* The ids of the connections not released, in the order of their first
+ * frame: an array of n owned by the observer, valid until the next call
+ * that feeds it. */
+const uint32_t *tr_obs_order(struct tr_obs *o, uint32_t *n);
+uint64_t tr_obs_first_frame(const struct tr_obs *o, uint32_t id);
+/* Connection id as it is, or, when parked, unpacked into scratch. */
+const struct tr_conn *tr_obs_view(const struct tr_obs *o, uint32_t id, struct tr_conn *scratch);
 const struct tr_input_stats *tr_obs_input(const struct tr_obs *o);
 const struct tr_profile *tr_obs_profile(const struct tr_obs *o);
 

@@ -1,8 +1,10 @@
 /* Names shared by the reports, totals, and the JSON report's frame. */
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "analyzer/format.h"
+#include "analyzer/jbuf.h"
 #include "analyzer/report.h"
 
 #define TR_JSON_FLAGS (JSON_SORT_KEYS | JSON_COMPACT | JSON_ENCODE_ANY | JSON_REAL_PRECISION(10))
@@ -19,9 +21,9 @@ const char *tr_vantage_name(const struct tr_conn *c)
     if (!c->side_known)
         return "unknown";
     int64_t cl = c->side_rtt[0], sv = c->side_rtt[1];
-    if (sv > 4 * cl)
+    if ((double)sv > 4.0 * (double)cl)
         return "near-client"; /* the long leg is on the server's side */
-    if (cl > 4 * sv)
+    if ((double)cl > 4.0 * (double)sv)
         return "near-server";
     return "middle";
 }
@@ -89,7 +91,9 @@ unsigned tr_file_notes(const struct tr_input_stats *in, struct tr_file_note *out
     return n;
 }
 
-void tr_report_totals(const struct tr_analysis *a, struct tr_totals *t)
+/* The totals; with_conns false leaves out the connections of the report
+ * (the JSON writer counts them as it writes them). */
+static void tr__totals(const struct tr_analysis *a, struct tr_totals *t, bool with_conns)
 {
     memset(t, 0, sizeof *t);
     for (unsigned i = 0; i < a->nfiles; i++) {
@@ -111,11 +115,13 @@ void tr_report_totals(const struct tr_analysis *a, struct tr_totals *t)
         struct tr_conn_iter it;
         tr_conn_iter_init(&it, f);
         const struct tr_obs *o;
-        for (const struct tr_conn *c; (c = tr_conn_iter_next(&it, &o));)
+        for (const struct tr_conn *c; with_conns && (c = tr_conn_iter_next(&it, &o));)
             tr__count_conn(o, c, t);
         tr__count_released(f, t);
     }
 }
+
+void tr_report_totals(const struct tr_analysis *a, struct tr_totals *t) { tr__totals(a, t, true); }
 
 static json_t *tr__file_findings(const struct tr_input_stats *in)
 {
@@ -203,10 +209,17 @@ static json_t *tr__file_json(const struct tr_file_result *f)
     return j;
 }
 
-static json_t *tr__summary(const struct tr_analysis *a)
+/* conns: the totals of the connections written (tr__connections). */
+static json_t *tr__summary(const struct tr_analysis *a, const struct tr_totals *conns)
 {
     struct tr_totals t;
-    tr_report_totals(a, &t);
+    tr__totals(a, &t, false);
+    t.connections += conns->connections;
+    for (unsigned s = 0; s < 3; s++)
+        for (unsigned c = 0; c < 2; c++)
+            t.by_sev_class[s][c] += conns->by_sev_class[s][c];
+    for (unsigned r = 0; r < TR_RULE_COUNT; r++)
+        t.by_rule[r] += conns->by_rule[r];
     json_t *j = json_object();
     json_object_set_new(j, "files", json_integer((json_int_t)t.files));
     json_object_set_new(j, "files_damaged", json_integer((json_int_t)t.damaged));
@@ -236,23 +249,45 @@ static int tr__dump(FILE *out, json_t *j)
     return r;
 }
 
-static int tr__connections(FILE *out, const struct tr_analysis *a)
+/* The connections, written by the streaming writer (tr_json_conn_write), or
+ * with TCPREF_JSON_TREE=1 in the environment by dumping tr_json_conn()'s
+ * jansson tree, the reference the streaming writer is tested against. */
+static int tr__connections(FILE *out, const struct tr_analysis *a, struct tr_totals *t)
 {
+    const char *tree_env = getenv("TCPREF_JSON_TREE");
+    bool tree = tree_env && !strcmp(tree_env, "1");
+    struct tr_jbuf b = {0};
+    int r = 0;
     bool first = true;
-    for (unsigned i = 0; i < a->nfiles; i++) {
+    for (unsigned i = 0; i < a->nfiles && r == 0; i++) {
         const struct tr_file_result *f = &a->files[i];
         const struct tr_input_stats *in = tr_file_input(f);
         struct tr_conn_iter it;
         tr_conn_iter_init(&it, f);
         const struct tr_obs *o;
-        for (const struct tr_conn *c; (c = tr_conn_iter_next(&it, &o));) {
-            fputs(first ? "\n" : ",\n", out);
+        for (const struct tr_conn *c; r == 0 && (c = tr_conn_iter_next(&it, &o));) {
+            if (first)
+                TR_JB(&b, "\n");
+            else
+                TR_JB(&b, ",\n");
             first = false;
-            if (tr__dump(out, tr_json_conn(o, c, it.index - 1, in->first_pkt_ts)) < 0)
-                return -1;
+            if (tree) {
+                r = tr_jbuf_flush(&b, out);
+                tr__count_conn(o, c, t);
+                if (tr__dump(out, tr_json_conn(o, c, it.index - 1, in->first_pkt_ts)) < 0)
+                    r = -1;
+                continue;
+            }
+            tr__count_conn(o, c, t);
+            tr_json_conn_write(&b, o, c, it.index - 1, in->first_pkt_ts);
+            if (b.len >= (1u << 16))
+                r = tr_jbuf_flush(&b, out);
         }
     }
-    return 0;
+    if (tr_jbuf_flush(&b, out) < 0)
+        r = -1;
+    tr_jbuf_free(&b);
+    return r;
 }
 
 int tr_report_json(FILE *out, const struct tr_analysis *a, const struct tr_report_opts *opt)
@@ -261,7 +296,8 @@ int tr_report_json(FILE *out, const struct tr_analysis *a, const struct tr_repor
     fputs("{\"command\":", out);
     tr__dump(out, json_string(opt->command));
     fputs(",\"connections\":[", out);
-    if (tr__connections(out, a) < 0)
+    struct tr_totals conns = {0};
+    if (tr__connections(out, a, &conns) < 0)
         return -1;
     fputs("\n],\"input\":", out);
     json_t *in = json_object();
@@ -270,11 +306,17 @@ int tr_report_json(FILE *out, const struct tr_analysis *a, const struct tr_repor
         json_array_append_new(files, tr__file_json(&a->files[i]));
     json_object_set_new(in, "files", files);
     json_object_set_new(in, "profile", json_string(opt->profile));
+    if (a->cfg.shard_n > 1) { /* analyze --shard K/N: tcpref merge joins the N reports */
+        json_t *sh = json_object();
+        json_object_set_new(sh, "index", json_integer(a->cfg.shard_k));
+        json_object_set_new(sh, "count", json_integer(a->cfg.shard_n));
+        json_object_set_new(in, "shard", sh);
+    }
     tr__dump(out, in);
     fputs(",\"schema\":", out);
     tr__dump(out, json_string(TR_REPORT_SCHEMA));
     fputs(",\"summary\":", out);
-    tr__dump(out, tr__summary(a));
+    tr__dump(out, tr__summary(a, &conns));
     fputs(",\"tool\":", out);
     json_t *tool = json_object();
     json_object_set_new(tool, "name", json_string("tcpref"));

@@ -42,6 +42,11 @@ const char *tr_dir_name(const struct tr_conn *c, unsigned dir);
 
 json_t *tr_json_finding(const struct tr_conn *c, const struct tr_finding *f, int64_t t0);
 json_t *tr_json_conn(const struct tr_obs *o, const struct tr_conn *c, uint32_t id, int64_t t0);
+/* The same object as tr_json_conn() dumps to, byte for byte, written straight
+ * into b (analyzer/jbuf.h): the report's connections go this way. */
+struct tr_jbuf;
+void tr_json_conn_write(struct tr_jbuf *b, const struct tr_obs *o, const struct tr_conn *c, uint32_t id,
+                        int64_t t0);
 
 /* The whole report. Returns 0, or -1 when writing failed. */
 int tr_report_json(FILE *out, const struct tr_analysis *a, const struct tr_report_opts *opt);

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "analyzer/format.h"
+#include "analyzer/jbuf.h"
 #include "analyzer/report.h"
 #include "stack/state.h"
 
@@ -265,4 +266,411 @@ json_t *tr_json_conn(const struct tr_obs *o, const struct tr_conn *c, uint32_t i
     json_object_set_new(j, "findings", fs);
     json_object_set_new(j, "findings_suppressed", json_integer(c->nsuppressed));
     return j;
+}
+
+/* ---- The same objects, streamed (analyzer/jbuf.h) ----
+ *
+ * Byte for byte what json_dumpf() of the trees above writes with
+ * TR_JSON_FLAGS: keys in sorted (strcmp) order, compact separators. Each
+ * function below mirrors the tree builder of the same name; a key added
+ * there must be added here in its sorted place
+ * (tests/integration/json_writer_identity.py compares the two). */
+
+#define TR_JK(b, key) TR_JB(b, "\"" key "\":")
+
+static void tr__js_secs_or_null(struct tr_jbuf *b, bool known, int64_t ns)
+{
+    if (known)
+        tr_jbuf_seconds(b, ns);
+    else
+        TR_JB(b, "null");
+}
+
+static void tr__js_frame_or_null(struct tr_jbuf *b, uint64_t f)
+{
+    if (f)
+        tr_jbuf_u64(b, f);
+    else
+        TR_JB(b, "null");
+}
+
+/* ",\"key\":\"value\"", or nothing when value is not UTF-8 (jansson
+ * leaves the key out then). */
+static void tr__js_kstr(struct tr_jbuf *b, const char *sep_key, size_t n, const char *v)
+{
+    size_t at = b->len;
+    tr_jbuf_put(b, sep_key, n);
+    if (!tr_jbuf_str(b, v))
+        b->len = at;
+}
+#define TR_JKS(b, sep_key, v) tr__js_kstr((b), "" sep_key, sizeof(sep_key) - 1, (v))
+
+static void tr__js_finding(struct tr_jbuf *b, const struct tr_conn *c, const struct tr_finding *f, int64_t t0)
+{
+    const struct tr_rule_info *ri = tr_rule_info(f->rule);
+    char exp[256], obs[256], msg[512];
+    tr_format_template(ri->expected, f->arg, exp, sizeof exp);
+    tr_format_template(ri->observed, f->arg, obs, sizeof obs);
+    tr_format_template(ri->message, f->arg, msg, sizeof msg);
+    const char *dir = tr_dir_name(c, f->dir);
+    TR_JB(b, "{");
+    TR_JKS(b, "\"class\":", tr_class_name(ri->cls));
+    TR_JB(b, ",\"count\":");
+    tr_jbuf_u64(b, (uint64_t)f->repeat + 1);
+    if (dir)
+        TR_JKS(b, ",\"direction\":", dir);
+    else
+        TR_JB(b, ",\"direction\":null");
+    TR_JKS(b, ",\"expected\":", exp);
+    TR_JB(b, ",\"frame\":");
+    tr_jbuf_i64(b, (json_int_t)f->frame);
+    TR_JKS(b, ",\"message\":", msg);
+    TR_JKS(b, ",\"observed\":", obs);
+    TR_JKS(b, ",\"rfc\":", ri->rfc);
+    TR_JKS(b, ",\"rule\":", ri->id);
+    TR_JKS(b, ",\"severity\":", tr_severity_name(ri->severity));
+    TR_JB(b, ",\"time\":");
+    tr_jbuf_seconds(b, f->ts - t0);
+    if (ri->wireshark[0])
+        TR_JKS(b, ",\"wireshark\":", ri->wireshark);
+    TR_JB(b, "}");
+}
+
+static void tr__js_counters(struct tr_jbuf *b, const struct tr_dirstats *st)
+{
+    TR_JB(b, "{\"bytes\":");
+    tr_jbuf_i64(b, (json_int_t)st->bytes);
+    TR_JB(b, ",\"duplicate_acks\":");
+    tr_jbuf_u64(b, st->dup_acks);
+    TR_JB(b, ",\"duplicates\":");
+    tr_jbuf_u64(b, st->duplicates);
+    TR_JB(b, ",\"fin\":");
+    tr_jbuf_u64(b, st->fin);
+    TR_JB(b, ",\"keepalives\":");
+    tr_jbuf_u64(b, st->keepalives);
+    TR_JB(b, ",\"not_captured_bytes\":");
+    tr_jbuf_u64(b, st->not_captured_bytes);
+    TR_JB(b, ",\"out_of_order\":");
+    tr_jbuf_u64(b, st->ooo_segs);
+    TR_JB(b, ",\"packets\":");
+    tr_jbuf_u64(b, st->pkts);
+    TR_JB(b, ",\"payload_truncated\":");
+    tr_jbuf_u64(b, st->truncated);
+    TR_JB(b, ",\"pure_acks\":");
+    tr_jbuf_u64(b, st->pure_acks);
+    TR_JB(b, ",\"retransmitted_bytes\":");
+    tr_jbuf_i64(b, (json_int_t)st->retx_bytes);
+    TR_JB(b, ",\"retransmitted_segments\":");
+    tr_jbuf_u64(b, st->retx_segs);
+    TR_JB(b, ",\"rst\":");
+    tr_jbuf_u64(b, st->rst);
+    TR_JB(b, ",\"syn\":");
+    tr_jbuf_u64(b, st->syn);
+    TR_JB(b, ",\"window_probes\":");
+    tr_jbuf_u64(b, st->window_probes);
+    TR_JB(b, "}");
+}
+
+static void tr__js_retransmissions(struct tr_jbuf *b, const struct tr_dirstats *st)
+{
+    TR_JB(b, "{\"after_timeout\":");
+    tr_jbuf_u64(b, st->rtx[TR_RTX_RTO_RECOVERY]);
+    TR_JB(b, ",\"dsack_reported\":");
+    tr_jbuf_u64(b, st->dsack);
+    TR_JB(b, ",\"fast\":");
+    tr_jbuf_u64(b, st->rtx[TR_RTX_FAST]);
+    TR_JB(b, ",\"other\":");
+    tr_jbuf_u64(b, st->rtx[TR_RTX_OTHER]);
+    TR_JB(b, ",\"sack_recovery\":");
+    tr_jbuf_u64(b, st->rtx[TR_RTX_SACK_RECOVERY]);
+    TR_JB(b, ",\"spurious\":");
+    tr_jbuf_u64(b, st->rtx[TR_RTX_SPURIOUS]);
+    TR_JB(b, ",\"syn_answer\":");
+    tr_jbuf_u64(b, st->rtx[TR_RTX_SYN_ANSWER]);
+    TR_JB(b, ",\"tail_loss_probe\":");
+    tr_jbuf_u64(b, st->rtx[TR_RTX_TLP]);
+    TR_JB(b, ",\"timeout\":");
+    tr_jbuf_u64(b, st->rtx[TR_RTX_RTO]);
+    TR_JB(b, ",\"window_reopened\":");
+    tr_jbuf_u64(b, st->rtx[TR_RTX_WINDOW]);
+    TR_JB(b, "}");
+}
+
+static void tr__js_windows(struct tr_jbuf *b, const struct tr_dirstats *st)
+{
+    TR_JB(b, "{\"max_advertised\":");
+    if (st->max_window)
+        tr_jbuf_u64(b, st->max_window);
+    else
+        TR_JB(b, "null");
+    TR_JB(b, ",\"window_updates\":");
+    tr_jbuf_u64(b, st->window_updates);
+    TR_JB(b, ",\"zero_window_time\":");
+    tr_jbuf_seconds(b, st->zero_window_ns);
+    TR_JB(b, ",\"zero_windows\":");
+    tr_jbuf_u64(b, st->zero_windows);
+    TR_JB(b, "}");
+}
+
+static void tr__js_acks(struct tr_jbuf *b, const struct tr_dirstats *st)
+{
+    const uint32_t *h = st->ack_delay_hist; /* <1ms <10 <40 <100 <200 <500 >=500 ms */
+    TR_JB(b, "{\"acks_of_new_data\":");
+    tr_jbuf_u64(b, st->acks_new);
+    TR_JB(b, ",\"delay\":{\"1-10ms\":");
+    tr_jbuf_u64(b, h[1]);
+    TR_JB(b, ",\"10-40ms\":");
+    tr_jbuf_u64(b, h[2]);
+    TR_JB(b, ",\"100-200ms\":");
+    tr_jbuf_u64(b, h[4]);
+    TR_JB(b, ",\"200-500ms\":");
+    tr_jbuf_u64(b, h[5]);
+    TR_JB(b, ",\"40-100ms\":");
+    tr_jbuf_u64(b, h[3]);
+    TR_JB(b, ",\"<1ms\":");
+    tr_jbuf_u64(b, h[0]);
+    TR_JB(b, ",\">=500ms\":");
+    tr_jbuf_u64(b, h[6]);
+    TR_JB(b, "},\"max_delay\":");
+    tr_jbuf_seconds(b, st->ack_delay_max);
+    TR_JB(b, ",\"piggybacked\":");
+    tr_jbuf_u64(b, st->acks_piggybacked);
+    TR_JB(b, ",\"stretch\":");
+    tr_jbuf_u64(b, st->stretch_acks);
+    TR_JB(b, "}");
+}
+
+static void tr__js_rtt(struct tr_jbuf *b, const struct tr_ep *e, const struct tr_profile *p)
+{
+    bool n = e->rtt_n != 0;
+    TR_JB(b, "{\"avg\":");
+    tr__js_secs_or_null(b, n, n ? e->rtt_sum / (int64_t)e->rtt_n : 0);
+    TR_JB(b, ",\"max\":");
+    tr__js_secs_or_null(b, n, e->rtt_max);
+    TR_JB(b, ",\"min\":");
+    tr__js_secs_or_null(b, n, e->rtt_min);
+    TR_JKS(b, ",\"profile\":", p->name);
+    TR_JB(b, ",\"rto\":");
+    tr_jbuf_seconds(b, e->tcb.rtt.rto_ns);
+    TR_JB(b, ",\"rttvar\":");
+    tr__js_secs_or_null(b, n, e->tcb.rtt.rttvar_ns);
+    TR_JB(b, ",\"samples\":");
+    tr_jbuf_i64(b, (json_int_t)e->rtt_n);
+    TR_JB(b, ",\"srtt\":");
+    tr__js_secs_or_null(b, n, e->tcb.rtt.srtt_ns);
+    TR_JB(b, "}");
+}
+
+static void tr__js_timeline(struct tr_jbuf *b, const struct tr_conn *c, unsigned ep, int64_t t0)
+{
+    TR_JB(b, "[");
+    bool first = true;
+    for (uint16_t i = 0; i < c->ntrans; i++) {
+        const struct tr_trans *t = &c->trans[i];
+        if (t->ep != ep)
+            continue;
+        if (!first)
+            TR_JB(b, ",");
+        first = false;
+        bool before = t->frame_off == UINT32_MAX;
+        TR_JB(b, "{");
+        TR_JKS(b, "\"cause\":", t->cause < TR_EVENT_COUNT ? tr_event_name((enum tr_event)t->cause)
+                                : t->assumed               ? "assumed"
+                                                           : "initial");
+        TR_JB(b, ",\"frame\":");
+        if (before)
+            TR_JB(b, "null");
+        else
+            tr_jbuf_i64(b, (json_int_t)tr_conn_frame(c, t->frame_off));
+        TR_JKS(b, ",\"state\":", tr_state_name((enum tr_state)t->state));
+        TR_JB(b, ",\"time\":");
+        tr__js_secs_or_null(b, !before, t->ts - t0);
+        TR_JB(b, "}");
+    }
+    TR_JB(b, "]");
+}
+
+static void tr__js_bool_or_null(struct tr_jbuf *b, bool known, bool v)
+{
+    if (known)
+        tr_jbuf_bool(b, v);
+    else
+        TR_JB(b, "null");
+}
+
+static void tr__js_endpoint(struct tr_jbuf *b, const struct tr_obs *o, const struct tr_conn *c, unsigned d,
+                            int64_t t0)
+{
+    const struct tr_ep *e = &c->ep[d];
+    char addr[64];
+    tr_format_addr(c->ipver, c->addr[d], addr, sizeof addr);
+    bool syn = e->syn.known;
+    bool isn = tr_ep_has(e, TR_EP_SYN_SEEN) || tr_ep_has(e, TR_EP_ISS_INFERRED);
+    TR_JB(b, "{\"acks\":");
+    tr__js_acks(b, &e->st);
+    TR_JKS(b, ",\"address\":", addr);
+    TR_JB(b, ",\"isn\":");
+    if (isn)
+        tr_jbuf_u64(b, e->tcb.iss);
+    else
+        TR_JB(b, "null");
+    TR_JB(b, ",\"isn_inferred\":");
+    tr_jbuf_bool(b, tr_ep_has(e, TR_EP_ISS_INFERRED));
+    TR_JB(b, ",\"mss\":");
+    if (syn && e->syn.has_mss)
+        tr_jbuf_u64(b, e->syn.mss);
+    else
+        TR_JB(b, "null");
+    TR_JB(b, ",\"port\":");
+    tr_jbuf_u64(b, c->port[d]);
+    TR_JB(b, ",\"retransmissions\":");
+    tr__js_retransmissions(b, &e->st);
+    TR_JKS(b, ",\"role\":", tr_role_name(c, d));
+    TR_JB(b, ",\"rtt\":");
+    tr__js_rtt(b, e, tr_obs_profile(o));
+    TR_JB(b, ",\"sack_permitted\":");
+    tr__js_bool_or_null(b, syn, e->syn.sack_perm);
+    TR_JB(b, ",\"sent\":");
+    tr__js_counters(b, &e->st);
+    TR_JKS(b, ",\"state\":", tr_state_name((enum tr_state)e->tcb.state));
+    TR_JB(b, ",\"timeline\":");
+    tr__js_timeline(b, c, d, t0);
+    TR_JB(b, ",\"timestamps\":");
+    tr__js_bool_or_null(b, syn, e->syn.has_ts);
+    TR_JB(b, ",\"window\":");
+    tr__js_windows(b, &e->st);
+    TR_JB(b, ",\"window_full\":");
+    tr_jbuf_u64(b, e->st.window_full);
+    TR_JB(b, ",\"window_scale\":");
+    if (syn && e->syn.has_wscale)
+        tr_jbuf_u64(b, e->syn.wscale);
+    else
+        TR_JB(b, "null");
+    TR_JB(b, "}");
+}
+
+static void tr__js_handshake(struct tr_jbuf *b, const struct tr_conn *c, int64_t t0)
+{
+    const struct tr_ep *cl = &c->ep[0], *sv = &c->ep[1];
+    bool known = c->roles == TR_ROLES_KNOWN;
+    bool syn = known && tr_ep_has(cl, TR_EP_SYN_SEEN), synack = known && tr_ep_has(sv, TR_EP_SYN_SEEN);
+    bool ack = syn && synack && c->hs_ack_frame;
+    const struct tr_tcb *t = &cl->tcb;
+    bool neg = tr_tcb_has(t, TR_TCB_NEGOTIATED);
+    TR_JB(b, "{\"ack_frame\":");
+    tr__js_frame_or_null(b, c->hs_ack_frame);
+    TR_JB(b, ",\"complete\":");
+    tr_jbuf_bool(b, (c->flags & TR_CONN_HS_DONE) != 0);
+    TR_JB(b, ",\"fast_open\":");
+    tr_jbuf_bool(b, (c->flags & TR_CONN_TFO) != 0);
+    TR_JB(b, ",\"negotiated\":{\"sack\":");
+    tr__js_bool_or_null(b, neg && cl->syn.known && sv->syn.known, tr_tcb_has(t, TR_TCB_SACK_OK));
+    TR_JB(b, ",\"timestamps\":");
+    tr__js_bool_or_null(b, neg, tr_tcb_has(t, TR_TCB_TS_OK));
+    TR_JB(b, ",\"window_scaling\":");
+    tr__js_bool_or_null(b, neg, tr_tcb_has(t, TR_TCB_WS_OK));
+    TR_JB(b, "},\"rtt\":");
+    tr__js_secs_or_null(b, ack, c->hs_ack_ts - cl->syn_ts);
+    TR_JB(b, ",\"rtt_client_side\":");
+    tr__js_secs_or_null(b, ack, c->hs_ack_ts - sv->syn_ts);
+    TR_JB(b, ",\"rtt_server_side\":");
+    tr__js_secs_or_null(b, syn && synack, sv->syn_ts - cl->syn_ts);
+    TR_JB(b, ",\"simultaneous_open\":");
+    tr_jbuf_bool(b, (c->flags & TR_CONN_SIMOPEN) != 0);
+    TR_JB(b, ",\"syn_frame\":");
+    tr__js_frame_or_null(b, syn ? cl->first_syn_frame : 0);
+    TR_JB(b, ",\"syn_retransmissions\":");
+    tr_jbuf_u64(b, cl->st.syn ? cl->st.syn - 1 : 0);
+    TR_JB(b, ",\"syn_time\":");
+    tr__js_secs_or_null(b, syn, cl->first_syn_ts - t0);
+    TR_JB(b, ",\"synack_frame\":");
+    tr__js_frame_or_null(b, synack ? sv->first_syn_frame : 0);
+    TR_JB(b, ",\"synack_retransmissions\":");
+    tr_jbuf_u64(b, sv->st.syn ? sv->st.syn - 1 : 0);
+    TR_JB(b, "}");
+}
+
+static void tr__js_vantage(struct tr_jbuf *b, const struct tr_conn *c)
+{
+    TR_JB(b, "{\"client_side_rtt\":");
+    tr__js_secs_or_null(b, c->side_known, c->side_rtt[0]);
+    TR_JKS(b, ",\"point\":", tr_vantage_name(c));
+    TR_JB(b, ",\"server_side_rtt\":");
+    tr__js_secs_or_null(b, c->side_known, c->side_rtt[1]);
+    TR_JB(b, "}");
+}
+
+static void tr__js_end(struct tr_jbuf *b, const struct tr_conn *c)
+{
+    bool by = c->end == TR_END_RST || c->end == TR_END_REFUSED;
+    TR_JB(b, "{\"by\":");
+    if (by)
+        tr_jbuf_str(b, tr_role_name(c, c->end_by));
+    else
+        TR_JB(b, "null");
+    TR_JB(b, ",\"frame\":");
+    tr__js_frame_or_null(b, by ? c->end_frame : 0);
+    TR_JKS(b, ",\"how\":", tr_end_name((enum tr_end)c->end));
+    TR_JB(b, ",\"state\":");
+    if (by)
+        tr_jbuf_str(b, tr_state_name((enum tr_state)c->end_state));
+    else
+        TR_JB(b, "null");
+    TR_JB(b, "}");
+}
+
+void tr_json_conn_write(struct tr_jbuf *b, const struct tr_obs *o, const struct tr_conn *c, uint32_t id, int64_t t0)
+{
+    TR_JB(b, "{\"closed_out\":");
+    if (c->flags & TR_CONN_EVICTED)
+        TR_JB(b, "\"limit\"");
+    else if (c->flags & TR_CONN_EXPIRED)
+        TR_JB(b, "\"idle\"");
+    else
+        TR_JB(b, "null");
+    TR_JB(b, ",\"duration\":");
+    tr_jbuf_seconds(b, c->last_ts - c->first_ts);
+    TR_JB(b, ",\"end\":");
+    tr__js_end(b, c);
+    TR_JB(b, ",\"endpoints\":[");
+    tr__js_endpoint(b, o, c, 0, t0);
+    TR_JB(b, ",");
+    tr__js_endpoint(b, o, c, 1, t0);
+    TR_JB(b, "],\"file\":");
+    tr_jbuf_u64(b, c->file);
+    TR_JB(b, ",\"findings\":[");
+    for (const struct tr_finding *f = tr_obs_next_finding(o, c, NULL); f;) {
+        tr__js_finding(b, c, f, t0);
+        if ((f = tr_obs_next_finding(o, c, f)))
+            TR_JB(b, ",");
+    }
+    TR_JB(b, "],\"findings_suppressed\":");
+    tr_jbuf_u64(b, c->nsuppressed);
+    TR_JB(b, ",\"first_frame\":");
+    tr_jbuf_i64(b, (json_int_t)c->first_frame);
+    TR_JB(b, ",\"handshake\":");
+    tr__js_handshake(b, c, t0);
+    TR_JB(b, ",\"id\":");
+    tr_jbuf_u64(b, id);
+    TR_JB(b, ",\"ip_version\":");
+    tr_jbuf_u64(b, c->ipver);
+    TR_JB(b, ",\"last_frame\":");
+    tr_jbuf_i64(b, (json_int_t)c->last_frame);
+    TR_JB(b, ",\"reused_ports\":");
+    tr_jbuf_bool(b, (c->flags & TR_CONN_REUSED) != 0);
+    TR_JB(b, ",\"roles\":");
+    if (c->roles == TR_ROLES_KNOWN)
+        TR_JB(b, "\"known\"");
+    else
+        TR_JB(b, "\"unknown\"");
+    TR_JB(b, ",\"start\":");
+    tr_jbuf_seconds(b, c->first_ts - t0);
+    TR_JB(b, ",\"vantage\":");
+    tr__js_vantage(b, c);
+    TR_JB(b, ",\"vlan\":");
+    if (c->vlan)
+        tr_jbuf_u64(b, c->vlan);
+    else
+        TR_JB(b, "null");
+    TR_JB(b, "}");
 }

@@ -20,12 +20,15 @@ Generates (or reuses) the benchmark capture, builds rawloop and tcpref
 1 warmup run):
   rawloop next   pcap_next_ex loop: the reference (ratio 1.0)
   rawloop mmap   own record parser, no libpcap
-  tcpref analyze -f json -o /dev/null            (one thread, pinned)
+  tcpref analyze --threads 1 -f json -o /dev/null  (one thread, pinned)
   tcpref analyze --threads N -f json -o /dev/null (all cores, not pinned)
   [tcptrace -n -l -r]                                      --with-tcptrace
   [tshark -q -z conv,tcp; tshark -Y tcp.analysis.flags]    --with-tshark
-and one /usr/bin/time -f %M run of each for the peak RSS.  Prints a markdown
-table and writes it, with the raw hyperfine JSON, to RESULTS/<timestamp>/.
+and one /usr/bin/time -f %M run of each for the peak RSS.  Then tcpref's
+memory per connection (peak RSS beyond its RSS on a one-connection capture)
+and whether --threads 1, --threads N and 3 merged shards write the same
+report.  Prints a markdown table with the ratios to the targets and writes it,
+with the raw hyperfine JSON and results.json, to RESULTS/<timestamp>/.
 
 capture:
   --size MB          target capture size (default \$SIZE or 300); the capture is
@@ -57,6 +60,9 @@ what to run:
   --timeout S        give up on a command whose single (RSS) run exceeds S
                      seconds; it is reported as a timeout, not timed (default 1800)
   --no-timing        skip the timing table (e.g. with --profile only)
+  --no-identity      skip the identity check (by default the reports of
+                     --threads 1, --threads N and --identity-shards (3) shards
+                     joined by 'tcpref merge' are compared byte for byte)
   --profile KIND     also profile one single-thread tcpref run with a
                      RelWithDebInfo build (RESULTS/build-prof): 'perf'
                      (perf record -g, cpu-clock) or 'callgrind' (valgrind; ~50x
@@ -97,6 +103,8 @@ NCPU=$(nproc)
 THREADS=$(( NCPU < 2 ? 2 : NCPU ))
 WITH_TCPTRACE=0
 WITH_TSHARK=0
+CHECK_IDENTITY=1
+IDENTITY_SHARDS=3
 CPU=$(( NCPU > 1 ? 1 : 0 ))
 RUNS_FAST=10
 RUNS_SLOW=3
@@ -125,13 +133,15 @@ while [ $# -gt 0 ]; do
         --slow-secs) need_arg "$@"; SLOW_SECS=$2; shift 2 ;;
         --timeout) need_arg "$@"; TIMEOUT=$2; shift 2 ;;
         --no-timing) TIMING=0; shift ;;
+        --no-identity) CHECK_IDENTITY=0; shift ;;
+        --identity-shards) need_arg "$@"; IDENTITY_SHARDS=$2; shift 2 ;;
         --profile) need_arg "$@"; PROFILE=$2; shift 2 ;;
         --results) need_arg "$@"; RESULTS=$2; shift 2 ;;
         *) echo "$PROG: unknown argument '$1'" >&2; usage >&2; exit 2 ;;
     esac
 done
 isuint "$SIZE" && [ "$SIZE" -ge 1 ] || die "--size must be a positive integer (MB)"
-for v in THREADS CPU RUNS_FAST RUNS_SLOW TIMEOUT; do
+for v in THREADS CPU RUNS_FAST RUNS_SLOW TIMEOUT IDENTITY_SHARDS; do
     isuint "${!v}" || die "${v,,} must be a non-negative integer, got '${!v}'"
 done
 [ "$RUNS_FAST" -ge 2 ] && [ "$RUNS_SLOW" -ge 2 ] || die "hyperfine needs at least 2 runs"
@@ -362,7 +372,8 @@ EOF
 
     bench rawloop-next  '`rawloop next` (pcap_next_ex, reference)' pin fast "$RAWLOOP" next "$PCAP"
     bench rawloop-mmap  '`rawloop mmap` (no libpcap)'              pin fast "$RAWLOOP" mmap "$PCAP"
-    bench tcpref-1      '`tcpref analyze -f json -o /dev/null`'     pin fast "$TCPREF" analyze -f json -o /dev/null "$PCAP"
+    bench tcpref-1      '`tcpref analyze --threads 1 -f json -o /dev/null` (one core)' pin fast \
+          "$TCPREF" analyze --threads 1 -f json -o /dev/null "$PCAP"
     bench tcpref-mt     "\`tcpref analyze --threads $THREADS ...\` (all cores, no taskset)" nopin fast \
           "$TCPREF" analyze --threads "$THREADS" -f json -o /dev/null "$PCAP"
     if [ "$WITH_TCPTRACE" = 1 ]; then
@@ -382,10 +393,46 @@ EOF
         fi
     fi
 
+    # Memory per connection: tcpref's peak RSS on this capture less its peak
+    # RSS on a capture of one connection (the fixed base), per connection.
+    BASE_PCAP=$SRC/corpus/kernel-clean-reqresp/capture.pcap
+    BASE_RSS=-
+    if [ -f "$BASE_PCAP" ]; then
+        /usr/bin/time -f '%M' -o "$OUT/base.rss" "$TCPREF" analyze --threads 1 -f json -o /dev/null "$BASE_PCAP" \
+            2>/dev/null && BASE_RSS=$(tail -n 1 "$OUT/base.rss")
+    fi
+    # Identity: one thread, all threads, and IDENTITY_SHARDS shards merged
+    # must write the same report, byte for byte.
+    IDENTITY=skipped
+    if [ "$CHECK_IDENTITY" = 1 ]; then
+        if "$TCPREF" merge --help >/dev/null 2>&1; then
+            log "identity: --threads 1, --threads $THREADS, $IDENTITY_SHARDS shards merged"
+            sum() { sha256sum "$1" | cut -c1-16; }
+            "$TCPREF" analyze --threads 1 -f json -o "$OUT/id-1.json" "$PCAP" 2>/dev/null || true
+            "$TCPREF" analyze --threads "$THREADS" -f json -o "$OUT/id-mt.json" "$PCAP" 2>/dev/null || true
+            shards=()
+            for ((k = 0; k < IDENTITY_SHARDS; k++)); do
+                "$TCPREF" analyze --shard "$k/$IDENTITY_SHARDS" -f json -o "$OUT/id-shard$k.json" "$PCAP" 2>/dev/null || true
+                shards+=("$OUT/id-shard$k.json")
+            done
+            "$TCPREF" merge -o "$OUT/id-merged.json" "${shards[@]}" 2>"$OUT/id-merge.stderr" || true
+            a=$(sum "$OUT/id-1.json") b=$(sum "$OUT/id-mt.json") c=$(sum "$OUT/id-merged.json")
+            if [ "$a" = "$b" ] && [ "$a" = "$c" ]; then
+                IDENTITY="identical (sha256 $a...): --threads 1, --threads $THREADS, $IDENTITY_SHARDS shards merged"
+            else
+                IDENTITY="DIFFERENT: --threads 1 $a, --threads $THREADS $b, $IDENTITY_SHARDS shards merged $c"
+            fi
+            log "reports $IDENTITY"
+            rm -f "$OUT"/id-*.json
+        else
+            IDENTITY="skipped: this tcpref has no 'merge' command"
+        fi
+    fi
+
     python3 - "$OUT" "$PKTS" "$BYTES" "$PCAP" "$CONNS" "$TCPREF_PKTS" "$CPU" "$TCPREF" "$TCPREF_SRC" \
-              "${NAMES[@]}" > "$OUT/summary.md" <<'EOF'
+              "$BASE_RSS" "$IDENTITY" "${NAMES[@]}" > "$OUT/summary.md" <<'EOF'
 import json, os, platform, subprocess, sys
-out, pkts, nbytes, pcap, conns, tpkts, cpu, tcpref, tsrc, *names = sys.argv[1:]
+out, pkts, nbytes, pcap, conns, tpkts, cpu, tcpref, tsrc, base_rss, identity, *names = sys.argv[1:]
 pkts, nbytes = int(pkts), int(nbytes)
 rd = lambda n, ext: open(f'{out}/{n}.{ext}').read().strip()
 model = next((l.split(':', 1)[1].strip() for l in open('/proc/cpuinfo') if l.startswith('model name')), '?')
@@ -421,6 +468,32 @@ for n, label, cmd, st, r, rss in rows:
     ratio = f'{med / ref:.2f}' if ref else '-'
     p(f'| {label} | {med:.3f} s ({min(t):.3f}-{max(t):.3f}, {len(t)}) | {pkts / med / 1e6:.2f} M | '
       f'{nbytes / med / 1e6:.0f} | {mem} | {ratio} |')
+res = {n: (r, rss) for n, label, cmd, st, r, rss in rows}
+def ratio(n):
+    r = res.get(n, (None, None))[0]
+    return r['median'] / ref if r and ref else None
+p('\nTargets (docs/performance.md):\n')
+r1, rmt = ratio('tcpref-1'), ratio('tcpref-mt')
+fmt = lambda x: f'{x:.2f}x' if x is not None else 'not measured'
+p(f'- one core, JSON report written: {fmt(r1)} the bare `pcap_next_ex` loop (target <= 2.0x)')
+p(f'- all cores: {fmt(rmt)} (target <= 1.0x)')
+rss1 = res.get('tcpref-1', (None, None))[1]
+try:
+    nconn = int(conns)
+    base = int(base_rss)
+    if rss1 is None:
+        raise ValueError
+    per = (rss1 - base) * 1024 / nconn
+    p(f'- memory: peak RSS {rss1 / 1024:.1f} MiB with {nconn:,} connections, {base / 1024:.1f} MiB on a '
+      f'one-connection capture: {per:.0f} bytes per connection beyond that base (target <= 1024)')
+except (ValueError, ZeroDivisionError):
+    p('- memory per connection: not measured')
+p(f'- reports: {identity}')
+json.dump({'capture': pcap, 'packets': pkts, 'bytes': nbytes, 'connections': conns,
+           'ratio_one_core': r1, 'ratio_all_cores': rmt, 'rss_kib_one_core': rss1, 'base_rss_kib': base_rss,
+           'identity': identity,
+           'rows': {n: {'median_s': r['median'] if r else None, 'rss_kib': rss} for n, (r, rss) in res.items()}},
+          open(f'{out}/results.json', 'w'), indent=1)
 p('\nExact commands (wall time: hyperfine median; peak RSS: one `/usr/bin/time -f %M` run of the same command):\n')
 for n, label, cmd, st, r, rss in rows:
     p(f'- {n}: `{cmd}`')

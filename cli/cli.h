@@ -78,4 +78,19 @@ enum {
         {"max-findings", required_argument, 0, TR_OPT_MAX_FINDINGS},                           \
         {"help", no_argument, 0, TR_OPT_HELP}
 
+/* Progress of a long file on stderr (tr_progress_fn; ctx a struct
+ * tr_cli_progress): bytes read of the total and packets/s, redrawn at most
+ * four times a second, erased at the end. Set it only when stderr is a
+ * terminal. */
+struct tr_cli_progress {
+    const char *path;
+    double start, last;
+    uint64_t packets;
+    bool shown;
+};
+void tr_cli_progress(void *ctx, const char *path, uint64_t done, uint64_t total, uint64_t packets);
+
+/* tcpref merge: the reports of the shards of a run joined (cli/cmd_merge.c). */
+int tr_cmd_merge(int argc, char **argv);
+
 #endif

@@ -1,6 +1,8 @@
+#include <errno.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 
@@ -25,13 +27,22 @@ static const char tr__analyze_help[] =
     "      --no-vlan          ignore VLAN tags when telling connections apart\n"
     "      --max-findings N   findings kept per connection (default 256; repeats\n"
     "                         of a rule beyond 16 are counted, not listed)\n"
-    "      --threads N        analyze with N threads (default 1)\n"
+    "      --threads N        analyze with N threads: one reads and decodes, N-1\n"
+    "                         follow the connections of one shard of the flow hash\n"
+    "                         each (default 0: one per CPU this process may run on,\n"
+    "                         at most 4); the report is the same for every N\n"
+    "      --shard K/N        analyze only the connections in shard K of N (K from\n"
+    "                         0 to N-1) of the flow hash; 'tcpref merge' joins the\n"
+    "                         N reports into the report of the whole capture\n"
     "  -h, --help             this help\n"
     "\n"
     "Sequence numbers in findings are relative to the sender's ISN (or to its\n"
     "first segment seen when the handshake was not captured); times are seconds\n"
     "since the first frame of the file; frames are numbered from 1 as Wireshark\n"
     "numbers them.\n"
+    "\n"
+    "A progress line (bytes read, packets/s) is drawn on standard error while a\n"
+    "long file is read, when standard error is a terminal.\n"
     "\n"
     "exit status: 0 the analysis ran; 2 usage error, or a file that could not be\n"
     "read or is damaged (the report still covers everything before the damage,\n"
@@ -78,17 +89,45 @@ static int tr__write(const struct tr_analysis *a, struct tr_cli_common *cc, cons
     return r;
 }
 
+/* --shard K/N: K from 0 to N-1. */
+static int tr__shard(const char *arg, uint32_t *k, uint32_t *n)
+{
+    char *end;
+    errno = 0;
+    unsigned long kk = strtoul(arg, &end, 10);
+    if (errno || end == arg || *end != '/' || arg[0] == '-')
+        return -1;
+    const char *ns = end + 1;
+    unsigned long nn = strtoul(ns, &end, 10);
+    if (errno || end == ns || *end || ns[0] == '-' || nn == 0 || nn > 1000000 || kk >= nn)
+        return -1;
+    *k = (uint32_t)kk;
+    *n = (uint32_t)nn;
+    return 0;
+}
+
+enum { TR_OPT_SHARD = 1000 };
+
 int tr_cmd_analyze(int argc, char **argv)
 {
     struct tr_cli_common cc;
     tr_cli_common_defaults(&cc);
-    static const struct option lo[] = {TR_CLI_COMMON_LONGOPTS, {0, 0, 0, 0}};
+    static const struct option lo[] = {TR_CLI_COMMON_LONGOPTS, {"shard", required_argument, 0, TR_OPT_SHARD},
+                                       {0, 0, 0, 0}};
     int opt;
+    uint32_t shard_k = 0, shard_n = 0;
     optind = 1;
     while ((opt = getopt_long(argc, argv, "f:o:p:vh", lo, NULL)) != -1) {
         if (opt == 'h' || opt == TR_OPT_HELP) {
             fputs(tr__analyze_help, stdout);
             return TR_EXIT_OK;
+        }
+        if (opt == TR_OPT_SHARD) {
+            if (tr__shard(optarg, &shard_k, &shard_n) < 0) {
+                tr_cli_error("analyze", "--shard takes K/N with 0 <= K < N <= 1000000, not '%s'", optarg);
+                return TR_EXIT_USAGE;
+            }
+            continue;
         }
         int r = tr_cli_common_option(&cc, opt, optarg, "analyze");
         if (r < 0)
@@ -105,6 +144,13 @@ int tr_cmd_analyze(int argc, char **argv)
     struct tr_obs_config cfg;
     if (tr_cli_obs_config(&cc, &cfg, "analyze") < 0)
         return TR_EXIT_USAGE;
+    cfg.shard_k = shard_k;
+    cfg.shard_n = shard_n;
+    /* The report reads every connection once, in order: connections idle
+     * for a second of capture time may be packed away meanwhile
+     * (analyzer/obs_store.c; docs/performance.md). */
+    cfg.park_idle_ns = 1000000000;
+    cfg.park_keep = 256;
     FILE *wsout = NULL;
     if (cc.format == TR_FMT_WSFLAGS) {
         if (!(wsout = tr_cli_open_output(&cc, "analyze")))
@@ -114,6 +160,11 @@ int tr_cmd_analyze(int argc, char **argv)
     }
     struct tr_analysis a;
     tr_analysis_init(&a, &cfg, cc.threads);
+    struct tr_cli_progress prog = {0};
+    if (isatty(STDERR_FILENO)) {
+        a.progress = tr_cli_progress;
+        a.progress_ctx = &prog;
+    }
     int rc = tr__analyze_files(&a, argc - optind, argv + optind, wsout);
     if (wsout)
         tr_cli_close_output(wsout, &cc);

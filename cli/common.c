@@ -2,6 +2,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
@@ -23,7 +24,7 @@ void tr_cli_common_defaults(struct tr_cli_common *c)
     c->profile = "linux";
     c->color = -1;
     c->vlan_in_key = true;
-    c->threads = 1;
+    c->threads = 0; /* one per CPU this process may run on */
 }
 
 static int tr__parse_uint(const char *arg, unsigned max, unsigned *out)
@@ -79,8 +80,9 @@ int tr_cli_common_option(struct tr_cli_common *c, int opt, const char *arg, cons
     case TR_OPT_CHECKSUMS: c->verify_checksums = true; return 1;
     case TR_OPT_NO_VLAN: c->vlan_in_key = false; return 1;
     case TR_OPT_THREADS:
-        if (tr__parse_uint(arg, TR_MAX_SHARDS, &c->threads) < 0 || c->threads == 0) {
-            tr_cli_error(cmd, "--threads takes a number from 1 to %d, not '%s'", TR_MAX_SHARDS, arg);
+        if (tr__parse_uint(arg, TR_MAX_SHARDS, &c->threads) < 0) {
+            tr_cli_error(cmd, "--threads takes a number from 0 (one per CPU) to %d, not '%s'", TR_MAX_SHARDS,
+                         arg);
             return -1;
         }
         return 1;
@@ -133,4 +135,45 @@ int tr_cli_obs_config(const struct tr_cli_common *c, struct tr_obs_config *cfg, 
     cfg->vlan_in_key = c->vlan_in_key;
     cfg->max_findings = c->max_findings;
     return 0;
+}
+
+/* ---- progress on a terminal ---- */
+
+static double tr__now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+void tr_cli_progress(void *ctx, const char *path, uint64_t done, uint64_t total, uint64_t packets)
+{
+    struct tr_cli_progress *p = ctx;
+    double now = tr__now();
+    if (!p->path || strcmp(p->path, path) || packets < p->packets) {
+        p->path = path;
+        p->start = p->last = now;
+        p->shown = false;
+    }
+    p->packets = packets;
+    bool end = total && done >= total;
+    if (end) {
+        if (p->shown)
+            fputs("\r\033[K", stderr); /* leave the terminal as it was */
+        p->shown = false;
+        p->path = NULL;
+        return;
+    }
+    if (now - p->last < 0.25 || now - p->start < 0.5)
+        return; /* short files show nothing */
+    p->last = now;
+    double rate = packets / (now - p->start);
+    const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+    if (total)
+        fprintf(stderr, "\r\033[Ktcpref: %s: %.0f/%.0f MB (%.0f%%), %.2f M packets/s", base, done / 1e6,
+                total / 1e6, 100.0 * (double)done / (double)total, rate / 1e6);
+    else
+        fprintf(stderr, "\r\033[Ktcpref: %s: %.0f MB, %.2f M packets/s", base, done / 1e6, rate / 1e6);
+    fflush(stderr);
+    p->shown = true;
 }

@@ -20,6 +20,7 @@ static const char tr__help[] =
     "                         replay one side of a recorded connection with\n"
     "                         tcpref's own stack against a real peer, compare\n"
     "                         the outcome with the recording\n"
+    "  merge REPORT.json...   join the JSON reports of 'analyze --shard K/N' runs\n"
     "  rules                  the rule catalog\n"
     "  help COMMAND           the help of a command (same as COMMAND --help)\n"
     "\n"
@@ -42,6 +43,7 @@ static const struct tr__cmd tr__cmds[] = {
     {"sockets", tr_cmd_sockets},
     {"live", tr_cmd_live},
     {"replay", tr_cmd_replay},
+    {"merge", tr_cmd_merge},
 };
 
 static const struct tr__cmd *tr__find_cmd(const char *name)

@@ -1,0 +1,70 @@
+/*
+ * A growable output buffer and the JSON tokens the streaming report writer
+ * needs, each written exactly as jansson 2.14 dumps the same value with
+ * JSON_COMPACT | JSON_REAL_PRECISION(10): integers as "%lld", reals as
+ * "%.10g" with ".0" appended to integral values and the exponent's '+' and
+ * leading zeros removed, strings escaped as jansson escapes them (", \ and
+ * control characters; UTF-8 passed through).
+ *
+ * The report writes thousands of connections; building a jansson tree for
+ * each and dumping it token by token through fwrite() cost more than the
+ * whole analysis. tests/integration/json_writer_identity.py holds the two
+ * writers byte for byte to each other.
+ */
+#ifndef TCPREF_ANALYZER_JBUF_H
+#define TCPREF_ANALYZER_JBUF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+struct tr_jbuf {
+    char *p;
+    size_t len, cap;
+    bool oom;      /* an allocation failed: the content is incomplete */
+};
+
+/* Makes room for n more bytes; false (and oom set) when out of memory. */
+bool tr_jbuf_grow(struct tr_jbuf *b, size_t n);
+void tr_jbuf_free(struct tr_jbuf *b);
+/* Writes the content to out and empties the buffer; -1 on a write error. */
+int tr_jbuf_flush(struct tr_jbuf *b, FILE *out);
+
+static inline bool tr_jbuf_room(struct tr_jbuf *b, size_t n)
+{
+    return b->cap - b->len >= n || tr_jbuf_grow(b, n);
+}
+
+static inline void tr_jbuf_put(struct tr_jbuf *b, const char *s, size_t n)
+{
+    if (!tr_jbuf_room(b, n))
+        return;
+    memcpy(b->p + b->len, s, n);
+    b->len += n;
+}
+
+/* A string literal (keys, separators, null, true, false). */
+#define TR_JB(b, lit) tr_jbuf_put((b), "" lit, sizeof(lit) - 1)
+
+void tr_jbuf_u64(struct tr_jbuf *b, uint64_t v);
+void tr_jbuf_i64(struct tr_jbuf *b, int64_t v);
+static inline void tr_jbuf_bool(struct tr_jbuf *b, bool v)
+{
+    if (v)
+        TR_JB(b, "true");
+    else
+        TR_JB(b, "false");
+}
+/* json_real(v) as jansson dumps it at precision 10. */
+void tr_jbuf_real(struct tr_jbuf *b, double v);
+/* json_real((double)ns / 1e9): the same digits, without printf in the common
+ * case (|ns| < 10^15 and not a rounding tie). */
+void tr_jbuf_seconds(struct tr_jbuf *b, int64_t ns);
+/* A quoted, escaped string. Returns false and writes nothing when s is not
+ * valid UTF-8: jansson's json_string() refuses it, and the key it was meant
+ * for is then left out of the object. */
+bool tr_jbuf_str(struct tr_jbuf *b, const char *s);
+
+#endif

@@ -1,0 +1,254 @@
+#!/usr/bin/python3
+"""The report does not depend on how the work was split: byte-identical JSON
+(and text) reports with --threads 1, 2, 3 and the default, from the
+shards of 'analyze --shard K/N' joined by 'tcpref merge', and from the
+streaming JSON writer and the jansson tree it replaced (TCPREF_JSON_TREE=1).
+
+Every capture of corpus/ and of ../shared/pcaps (skipped when absent), one
+by one and all of corpus/ in one run (several files). Reports are compared
+byte for byte; the reference is always tcpref itself with one thread, whole,
+through jansson: what is checked is that splitting the work changes nothing.
+
+usage: report_identity.py TCPREF REPO_ROOT [CHECK...]
+"""
+import glob
+import os
+import subprocess
+import sys
+import tempfile
+
+TIMEOUT_S = 60
+
+
+def run(argv, env_extra=None, stdin=None):
+    env = dict(os.environ)
+    env.pop("TCPREF_JSON_TREE", None)
+    env.update(env_extra or {})
+    p = subprocess.run(argv, stdin=stdin if stdin is not None else subprocess.DEVNULL,
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=TIMEOUT_S, env=env)
+    return p.returncode, p.stdout, p.stderr
+
+
+class Results:
+    def __init__(self):
+        self.failures = []
+        self.checks = 0
+
+    def check(self, ok, what):
+        self.checks += 1
+        if not ok:
+            self.failures.append(what)
+            print("FAIL: " + what)
+        return ok
+
+
+def captures(root):
+    files = sorted(glob.glob(os.path.join(root, "corpus", "**", "*.pcap"), recursive=True) +
+                   glob.glob(os.path.join(root, "corpus", "**", "*.pcapng"), recursive=True))
+    shared = os.path.join(os.path.dirname(os.path.abspath(root)), "shared", "pcaps")
+    if os.path.isdir(shared):
+        files += sorted(os.path.join(shared, f) for f in os.listdir(shared)
+                        if f.endswith((".pcap", ".pcapng", ".cap")))
+    else:
+        print("note: %s is absent: only the corpus captures are checked" % shared)
+    return files
+
+
+def first_difference(a, b):
+    n = next((i for i in range(min(len(a), len(b))) if a[i] != b[i]), min(len(a), len(b)))
+    return "first difference at byte %d: %r vs %r" % (n, a[max(0, n - 40):n + 40], b[max(0, n - 40):n + 40])
+
+
+def same(res, what, ref, got):
+    """Same exit status and the same bytes on standard output."""
+    if ref[0] != got[0]:
+        return res.check(False, "%s: exit %d, the reference exits %d (stderr: %s)"
+                         % (what, got[0], ref[0], got[2].decode("utf-8", "replace").strip()[:200]))
+    if ref[1] != got[1]:
+        return res.check(False, "%s: report differs from the reference (%d vs %d bytes; %s)"
+                         % (what, len(got[1]), len(ref[1]), first_difference(ref[1], got[1])))
+    return res.check(True, what)
+
+
+def reference(tcpref, paths, fmt="json"):
+    return run([tcpref, "analyze", "--threads", "1", "-f", fmt] + paths)
+
+
+# ---------------------------------------------------------------- checks
+
+def test_threads_give_the_single_thread_report(res, tcpref, files):
+    for p in files:
+        ref = reference(tcpref, [p])
+        for t in ("2", "3"):
+            same(res, "%s --threads %s" % (p, t), ref, run([tcpref, "analyze", "--threads", t, "-f", "json", p]))
+        same(res, "%s (default threads)" % p, ref, run([tcpref, "analyze", "-f", "json", p]))
+
+
+def test_threads_give_the_single_thread_text_report(res, tcpref, files):
+    for p in files:
+        ref = reference(tcpref, [p], "text")
+        same(res, "%s --threads 3 -f text" % p, ref,
+             run([tcpref, "analyze", "--threads", "3", "-f", "text", "--color", "never", p]))
+
+
+def test_several_files_in_one_run(res, tcpref, files):
+    corpus = [p for p in files if "/corpus/" in p][:40]
+    ref = reference(tcpref, corpus)
+    res.check(ref[0] in (0, 2) and ref[1].startswith(b"{"), "several files: the reference run reports")
+    same(res, "%d files, --threads 3" % len(corpus), ref,
+         run([tcpref, "analyze", "--threads", "3", "-f", "json"] + corpus))
+    merged = merge_shards(tcpref, corpus, 3, "2")
+    same(res, "%d files, 3 shards merged" % len(corpus), ref, merged)
+
+
+def test_standard_input_is_read_by_one_thread(res, tcpref, files):
+    p = next(f for f in files if f.endswith("kernel-clean-reqresp/capture.pcap"))
+    ref = reference(tcpref, [p])
+    with open(p, "rb") as f:
+        got = run([tcpref, "analyze", "--threads", "4", "-f", "json", "-"], stdin=f)
+    # the report names the file "-" and cannot know its size: all else is the same
+    fixed = got[1].replace(b'"path":"-"', b'"path":"%s"' % p.encode()).replace(
+        b'"size":0,', b'"size":%d,' % os.path.getsize(p))
+    res.check(got[0] == 0 and fixed == ref[1], "standard input with --threads 4: the report of the file")
+
+
+def merge_shards(tcpref, paths, n, threads="1"):
+    with tempfile.TemporaryDirectory() as d:
+        outs = []
+        for k in range(n):
+            out = os.path.join(d, "shard%d.json" % k)
+            rc, _, err = run([tcpref, "analyze", "--threads", threads, "--shard", "%d/%d" % (k, n),
+                              "-f", "json", "-o", out] + paths)
+            if rc not in (0, 2) or not os.path.exists(out):
+                return rc, b"", err
+            outs.append(out)
+        outs.reverse()  # any order
+        return run([tcpref, "merge"] + outs)
+
+
+def test_merged_shards_give_the_whole_report(res, tcpref, files):
+    for p in files:
+        ref = reference(tcpref, [p])
+        for n, threads in ((2, "1"), (3, "2"), (5, "1")):
+            got = merge_shards(tcpref, [p], n, threads)
+            # a damaged file exits 2 in analyze but merges fine: compare the report
+            same(res, "%s: %d shards (--threads %s) merged" % (p, n, threads), (0,) + ref[1:], got)
+
+
+def test_merge_refuses_an_incomplete_set(res, tcpref, files):
+    p = next(f for f in files if f.endswith("kernel-many-short/capture.pcap"))
+    with tempfile.TemporaryDirectory() as d:
+        a, b = os.path.join(d, "a.json"), os.path.join(d, "b.json")
+        run([tcpref, "analyze", "--shard", "0/3", "-f", "json", "-o", a, p])
+        run([tcpref, "analyze", "--shard", "1/3", "-f", "json", "-o", b, p])
+        rc, out, err = run([tcpref, "merge", a, b])
+        res.check(rc == 2 and out == b"" and b"3" in err, "merge of 2 of 3 shards exits 2 naming the count")
+        rc, out, err = run([tcpref, "merge", a, a, b])
+        res.check(rc == 2 and b"both shard 0" in err, "merge of shard 0 twice exits 2")
+        q = next(f for f in files if f.endswith("kernel-clean-reqresp/capture.pcap"))
+        c = os.path.join(d, "c.json")
+        run([tcpref, "analyze", "--shard", "2/3", "-f", "json", "-o", c, q])
+        rc, out, err = run([tcpref, "merge", a, b, c])
+        res.check(rc == 2 and out == b"", "merge of shards of different captures exits 2")
+
+
+def test_shard_option_is_checked(res, tcpref, files):
+    p = files[0]
+    for bad in ("3/3", "1", "-1/2", "0/0", "a/b", "1/2x"):
+        rc, _, err = run([tcpref, "analyze", "--shard", bad, "-f", "json", p])
+        res.check(rc == 2 and b"--shard" in err, "--shard %s is a usage error" % bad)
+
+
+def test_streaming_json_is_the_jansson_dump(res, tcpref, files):
+    for p in files:
+        ref = run([tcpref, "analyze", "--threads", "1", "-f", "json", p], {"TCPREF_JSON_TREE": "1"})
+        same(res, "%s: streaming writer" % p, ref, reference(tcpref, [p]))
+
+
+def pcap_bytes(packets):
+    """A classic pcap (microseconds, Ethernet) of (time, src, sport, dst, dport, seq, ack, flags)."""
+    import struct
+    out = [struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1)]
+    for t, src, sport, dst, dport, seq, ack, flags in packets:
+        tcp = struct.pack("!HHIIBBHHH", sport, dport, seq, ack, 5 << 4, flags, 65535, 0, 0)
+        ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(tcp), 0, 0x4000, 64, 6, 0,
+                         bytes(map(int, src.split("."))), bytes(map(int, dst.split("."))))
+        frame = b"\x02" * 6 + b"\x04" * 6 + b"\x08\x00" + ip + tcp
+        sec = int(t)
+        out.append(struct.pack("<IIII", 1700000000 + sec, int(round((t - sec) * 1e6)), len(frame), len(frame)))
+        out.append(frame)
+    return b"".join(out)
+
+
+def test_time_stepping_back_at_the_linger_boundary(res, tcpref, files):
+    """An ended connection whose last segment's time is earlier than that of
+    a connection seen before it (captures from several CPUs) leaves the flow
+    table once it has been idle for the linger time (10 s), whichever
+    connections its observer follows: its late ACK starts a new connection
+    in every split of the work alike."""
+    S, A, F, R = 0x02, 0x10, 0x01, 0x04
+    pk = []
+    for i in range(8):
+        cl, sv, cp, rp = "10.0.%d.1" % i, "10.0.%d.2" % i, 40000 + i, 41000 + i
+        # R: a handshake, last seen at 0.5 s
+        pk += [(0.0, cl, rp, sv, 80, 1000, 0, S), (0.01, sv, 80, cl, rp, 5000, 1001, S | A),
+               (0.5, cl, rp, sv, 80, 1001, 5001, A)]
+    for i in range(8):
+        cl, sv, cp = "10.0.%d.1" % i, "10.0.%d.2" % i, 40000 + i
+        # C: opened and closed both ways, captured after R but stamped 0.1-0.2 s
+        pk += [(0.10, cl, cp, sv, 80, 100, 0, S), (0.11, sv, 80, cl, cp, 900, 101, S | A),
+               (0.12, cl, cp, sv, 80, 101, 901, A), (0.13, cl, cp, sv, 80, 101, 901, F | A),
+               (0.14, sv, 80, cl, cp, 901, 102, F | A), (0.20, cl, cp, sv, 80, 102, 902, A)]
+    # a connection picked up mid-stream that keeps the clock going
+    for t in (1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0, 10.35):
+        pk.append((t, "10.9.9.1", 50000, "10.9.9.2", 443, 7000, 8000, A))
+    for i in range(8):
+        # C's late ACK, 10.3 s after its last segment
+        pk.append((10.5, "10.0.%d.1" % i, 40000 + i, "10.0.%d.2" % i, 80, 102, 902, A))
+    del R
+    with tempfile.TemporaryDirectory() as d:
+        p = os.path.join(d, "stepping-back.pcap")
+        with open(p, "wb") as f:
+            f.write(pcap_bytes(pk))
+        ref = reference(tcpref, [p])
+        import json
+        n = json.loads(ref[1])["summary"]["connections"] if ref[0] == 0 else -1
+        res.check(n == 25, "stepping back: 8 + 8 + 1 connections and 8 started by the late ACKs, not %d" % n)
+        for t in ("2", "3", "5"):
+            same(res, "stepping back, --threads %s" % t, ref,
+                 run([tcpref, "analyze", "--threads", t, "-f", "json", p]))
+        for n in (2, 3):
+            same(res, "stepping back, %d shards merged" % n, ref, merge_shards(tcpref, [p], n))
+
+
+CHECKS = {
+    "threads": [test_threads_give_the_single_thread_report, test_threads_give_the_single_thread_text_report,
+                test_several_files_in_one_run, test_standard_input_is_read_by_one_thread,
+                test_time_stepping_back_at_the_linger_boundary],
+    "shards": [test_merged_shards_give_the_whole_report, test_merge_refuses_an_incomplete_set,
+               test_shard_option_is_checked],
+    "json": [test_streaming_json_is_the_jansson_dump],
+}
+
+
+def main():
+    if len(sys.argv) < 3:
+        print(__doc__)
+        return 2
+    tcpref, root = sys.argv[1], sys.argv[2]
+    if not os.access(tcpref, os.X_OK):
+        print("FAIL: %s is not an executable" % tcpref)
+        return 1
+    files = captures(root)
+    res = Results()
+    for name in sys.argv[3:] or sorted(CHECKS):
+        for fn in CHECKS[name]:
+            before = len(res.failures)
+            fn(res, tcpref, files)
+            print("%s %s" % ("ok  " if len(res.failures) == before else "FAIL", fn.__name__))
+    print("%d checks over %d captures, %d failed" % (res.checks, len(files), len(res.failures)))
+    return 1 if res.failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
