@@ -31,6 +31,11 @@ static int tr__fail(char *err, size_t errlen, const char *name, const char *fmt,
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
+    /* Keys and values from the file may hold control characters: the
+     * message stays one printable line. */
+    for (char *p = msg; *p; p++)
+        if ((unsigned char)*p < 0x20 || *p == 0x7f)
+            *p = '?';
     snprintf(err, errlen, "%s: %s", name, msg);
     return TR_EPARSE;
 }

@@ -28,9 +28,11 @@ enum { TR_REC_NONE = 0, TR_REC_FAST, TR_REC_RTO };
 static int64_t tr__max64(int64_t a, int64_t b) { return a > b ? a : b; }
 
 /* The profile's tolerance around an expected duration. */
+#define TR_HOUR_NS ((int64_t)3600 * 1000000000)
+
 static int64_t tr__tol(const struct tr_obs *o, int64_t expected)
 {
-    return tr__max64(o->prof.tol_abs_ns, expected * o->prof.tol_pct / 100);
+    return tr__max64(o->prof.tol_abs_ns, expected / 100 * o->prof.tol_pct);
 }
 
 /* The round trip between the capture point and endpoint ep, when known. */
@@ -52,6 +54,8 @@ void tr__vantage(struct tr_obs *o, struct tr_conn *c)
     int64_t server_side = sv->syn_ts - cl->syn_ts, client_side = c->hs_ack_ts - sv->syn_ts;
     if (server_side < 0 || client_side < 0)
         return; /* reordered capture: no vantage */
+    if (server_side > TR_HOUR_NS || client_side > TR_HOUR_NS)
+        return; /* absurd timestamps: no vantage (and no overflow) */
     c->side_rtt[0] = client_side;
     c->side_rtt[1] = server_side;
     c->side_known = true;
@@ -61,6 +65,10 @@ void tr__vantage(struct tr_obs *o, struct tr_conn *c)
 void tr__rtt_sample(struct tr_obs *o, struct tr_conn *c, unsigned ep, int64_t capture_rtt)
 {
     struct tr_ep *e = &c->ep[ep];
+    /* An hour-long round trip is a broken clock, not an RTT (and would
+     * overflow the estimator's arithmetic). */
+    if (capture_rtt < 0 || capture_rtt > TR_HOUR_NS)
+        return;
     int64_t rtt = capture_rtt + tr__side(c, ep);
     if (rtt < 0)
         return;
@@ -308,7 +316,7 @@ static void tr__judge_repeat(const struct tr_x *x, struct tr__judge *j, bool syn
             j->rule = TR_RULE_RTO_SYN_TOO_EARLY, j->a1 = j->expected, j->a2 = j->tol;
         return;
     }
-    int64_t need = S->last_timeout * 2 < p->rto.max_ns ? S->last_timeout * 2 : p->rto.max_ns;
+    int64_t need = S->last_timeout < p->rto.max_ns / 2 ? S->last_timeout * 2 : p->rto.max_ns;
     j->expected = need;
     j->tol = tr__tol(x->o, need);
     if (j->observed < need - j->tol)

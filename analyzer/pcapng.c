@@ -175,6 +175,18 @@ static void tr__ng_lengths(struct tr__pcapng *ng, const struct tr_pkt *pkt)
     }
 }
 
+/* A timestamp outside [0, TR_TS_MAX] (a damaged or hostile if_tsoffset or
+ * timestamp field) is clamped, and said so. */
+static int64_t tr__ng_ts_checked(struct tr__pcapng *ng, const struct tr_pkt *pkt, int64_t ts)
+{
+    if (ts >= 0 && ts <= TR_TS_MAX)
+        return ts;
+    ng->src->st.ts_out_of_range++;
+    tr__source_warn(ng->src, pkt->frame, pkt->offset,
+                    "timestamp %lld ns is before 1970 or after 2116; clamped", (long long)ts);
+    return ts < 0 ? 0 : TR_TS_MAX;
+}
+
 /* Enhanced (6) and obsolete Packet (2) blocks share their layout but for the
  * width of the interface id. */
 static int tr__ng_epb(struct tr__pcapng *ng, const struct tr__blk *b, struct tr_pkt *pkt)
@@ -197,6 +209,7 @@ static int tr__ng_epb(struct tr__pcapng *ng, const struct tr__blk *b, struct tr_
                            .origlen = tr__rd32(b->p + 24, ng->swap), .ts_ns = tr__ng_ts(ifc, t),
                            .frame = ++ng->frame, .offset = b->off, .linktype = ifc->linktype,
                            .iface = id, .snaplen = ifc->snaplen};
+    pkt->ts_ns = tr__ng_ts_checked(ng, pkt, pkt->ts_ns);
     tr__ng_lengths(ng, pkt);
     return 1;
 }

@@ -22,6 +22,11 @@ long tr__rbuf_need(struct tr__rbuf *rb, size_t n)
         rb->end -= rb->pos;
         rb->pos = 0;
     }
+    /* At end of input nothing more can come: a length field claiming more
+     * than is left must not make the buffer grow (a hostile 16 MiB block
+     * header in a 100-byte file). */
+    if (rb->eof)
+        return (long)rb->end;
     if (n > rb->cap) {
         size_t cap = rb->cap;
         while (cap < n)
@@ -150,6 +155,34 @@ int tr_source_open_file(struct tr_source **out, const char *path, char *err, siz
     src->name = name;
     src->rb = (struct tr__rbuf){.fd = fd, .buf = buf, .cap = TR_RBUF_INITIAL};
     src->st.file_size = size;
+    int r = tr__dispatch(src);
+    if (r < 0) {
+        snprintf(err, errlen, "%s", src->err);
+        tr_source_close(src);
+        return r;
+    }
+    *out = src;
+    return TR_OK;
+}
+
+int tr_source_open_mem(struct tr_source **out, const char *name, const uint8_t *data, size_t len,
+                       char *err, size_t errlen)
+{
+    *out = NULL;
+    struct tr_source *src = calloc(1, sizeof *src);
+    uint8_t *buf = malloc(len ? len : 1);
+    char *nm = strdup(name);
+    if (!src || !buf || !nm) {
+        free(src), free(buf), free(nm);
+        snprintf(err, errlen, "%s: out of memory", name);
+        return TR_ENOMEM;
+    }
+    if (len)
+        memcpy(buf, data, len);
+    src->name = nm;
+    src->rb = (struct tr__rbuf){.fd = -1, .eof = true, .buf = buf, .cap = len ? len : 1,
+                                .end = len};
+    src->st.file_size = len;
     int r = tr__dispatch(src);
     if (r < 0) {
         snprintf(err, errlen, "%s", src->err);

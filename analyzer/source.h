@@ -53,6 +53,7 @@ struct tr_source_stats {
     uint64_t caplen_over_origlen; /* records claiming more bytes than were on the wire */
     uint64_t ts_backwards;        /* timestamps earlier than the previous record's */
     uint64_t bad_ts_fraction;     /* sub-second fields >= 1 s (pcap) */
+    uint64_t ts_out_of_range;     /* timestamps before 1970 or after 2116, clamped (pcapng) */
     uint32_t sections;            /* pcapng sections */
     uint32_t interfaces;          /* pcapng interfaces, over all sections */
     uint64_t skipped_blocks;      /* pcapng blocks that are not packets */
@@ -73,6 +74,11 @@ struct tr_source_ops {
  * "-" reads standard input. On failure returns a negative code and writes a
  * message into err. */
 int tr_source_open_file(struct tr_source **out, const char *path, char *err, size_t errlen);
+
+/* The same over bytes in memory (copied; tests and fuzzing). `name` stands
+ * for the file name in messages. */
+int tr_source_open_mem(struct tr_source **out, const char *name, const uint8_t *data, size_t len,
+                       char *err, size_t errlen);
 
 /* 1: a packet; 0: end of input; < 0: an error (see tr_source_error). */
 int tr_source_next(struct tr_source *src, struct tr_pkt *pkt);

@@ -13,6 +13,13 @@
 #define TR_MAX_RECORD (256u * 1024u)
 #define TR_MAX_BLOCK (16u * 1024u * 1024u)
 
+/* Timestamps the readers hand out lie in [0, TR_TS_MAX] ns since the epoch
+ * (until 2116): the sum or difference of two of them, or of one and any
+ * duration the analysis adds, never overflows int64. A pcapng timestamp
+ * (64 bits of units, plus a 64-bit if_tsoffset in seconds) outside is
+ * clamped and reported; a classic pcap one (32-bit seconds) never is. */
+#define TR_TS_MAX ((int64_t)1 << 62)
+
 /* A read() buffer over a file descriptor: records are parsed in place, with no
  * copy, and stay valid until the next tr__rbuf_need(). */
 struct tr__rbuf {
