@@ -67,6 +67,21 @@ static void tr__shard_of(const struct tr_obs_config *base, unsigned t, unsigned 
         *n = 0, *k = 0;
 }
 
+/* The run's limits split among its T observers (rounded up), so that T
+ * threads hold no more than one would. Where a limit is reached the
+ * reports of different T may differ (which connection is the least
+ * recently active one depends on the split); the report says how many
+ * connections were evicted or summarized. */
+static void tr__split_limits(struct tr_obs_config *cfg, unsigned nthreads)
+{
+    if (nthreads <= 1)
+        return;
+    if (cfg->max_conns)
+        cfg->max_conns = (cfg->max_conns + nthreads - 1) / nthreads;
+    if (cfg->max_records)
+        cfg->max_records = (cfg->max_records + nthreads - 1) / nthreads;
+}
+
 static void tr__progress(const struct tr__run *r, const struct tr_source *src, uint64_t packets, bool end)
 {
     const struct tr_analysis *a = r->a;
@@ -84,6 +99,7 @@ static int tr__run_shard(struct tr__run *r)
     struct tr_file_result *f = r->f;
     struct tr_obs_config cfg = r->a->cfg;
     tr__shard_of(&r->a->cfg, r->t, r->nthreads, &cfg.shard_k, &cfg.shard_n);
+    tr__split_limits(&cfg, r->nthreads);
     char err[512];
     struct tr_source *src;
     int rc = tr_source_open_file(&src, f->path, err, sizeof err);
@@ -332,6 +348,7 @@ static int tr__run_pipeline(struct tr_analysis *a, struct tr_file_result *f, uin
     for (unsigned t = 0; rc == 0 && t < nw; t++) {
         struct tr_obs_config cfg = a->cfg;
         tr__shard_of(&a->cfg, t, nw, &cfg.shard_k, &cfg.shard_n);
+        tr__split_limits(&cfg, nw);
         if ((rc = tr_obs_new(&w[t].o, &cfg, idx)) < 0)
             break;
         f->obs[t] = w[t].o;

@@ -68,6 +68,16 @@ static void tr__file_header(FILE *out, const struct tr_file_result *f)
                     (unsigned long long)in->by_dec[skipped[k]], tr_dec_name(skipped[k]),
                     (unsigned long long)in->first_dec_frame[skipped[k]],
                     in->first_dec_reason[skipped[k]] ? in->first_dec_reason[skipped[k]] : "");
+    /* What the limits (--max-connections, --max-records) cost: never silent. */
+    if (in->conns_evicted)
+        fprintf(out, "  %llu connections closed out before their end by --max-connections (reported "
+                     "as evicted; their later segments start new connections)\n",
+                (unsigned long long)in->conns_evicted);
+    if (tr_file_released(f))
+        fprintf(out, "  %llu connections counted in the totals only, not in detail (--max-records)\n",
+                (unsigned long long)tr_file_released(f));
+    if (in->conns_dropped)
+        fprintf(out, "  %llu connections not tracked (out of memory)\n", (unsigned long long)in->conns_dropped);
 }
 
 static void tr__endpoint_line(FILE *out, const struct tr_conn *c, unsigned d)

@@ -29,6 +29,8 @@ struct tr_cli_common {
     bool vlan_in_key;
     unsigned threads;
     unsigned max_findings;
+    unsigned max_conns;   /* --max-connections: tracked at once (0: unlimited) */
+    unsigned max_records; /* --max-records: ended connections kept in detail (0: unlimited) */
 };
 
 void tr_cli_common_defaults(struct tr_cli_common *c);
@@ -64,7 +66,17 @@ enum {
     TR_OPT_THREADS,
     TR_OPT_MAX_FINDINGS,
     TR_OPT_HELP,
+    TR_OPT_MAX_CONNECTIONS = 600,
+    TR_OPT_MAX_RECORDS,
 };
+
+/* The limits of the capture-reading commands (analyze, sockets, check):
+ * what bounds memory on a capture with millions of connections. */
+#define TR_CLI_DEFAULT_MAX_CONNS 100000u
+#define TR_CLI_DEFAULT_MAX_RECORDS 500000u
+#define TR_CLI_LIMIT_LONGOPTS                                                                  \
+    {"max-connections", required_argument, 0, TR_OPT_MAX_CONNECTIONS},                         \
+        {"max-records", required_argument, 0, TR_OPT_MAX_RECORDS}
 
 #define TR_CLI_COMMON_LONGOPTS                                                                 \
     {"format", required_argument, 0, TR_OPT_FORMAT},                                           \

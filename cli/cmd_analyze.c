@@ -34,6 +34,13 @@ static const char tr__analyze_help[] =
     "      --shard K/N        analyze only the connections in shard K of N (K from\n"
     "                         0 to N-1) of the flow hash; 'tcpref merge' joins the\n"
     "                         N reports into the report of the whole capture\n"
+    "      --max-connections N\n"
+    "                         connections tracked at once (default 100000; 0: no\n"
+    "                         limit); past it the least recently active one is\n"
+    "                         closed out and reported as evicted\n"
+    "      --max-records N    ended connections reported in detail (default\n"
+    "                         500000; 0: no limit); past it the ones that end\n"
+    "                         count in the totals only (connections_summarized)\n"
     "  -h, --help             this help\n"
     "\n"
     "Sequence numbers in findings are relative to the sender's ISN (or to its\n"
@@ -112,7 +119,8 @@ int tr_cmd_analyze(int argc, char **argv)
 {
     struct tr_cli_common cc;
     tr_cli_common_defaults(&cc);
-    static const struct option lo[] = {TR_CLI_COMMON_LONGOPTS, {"shard", required_argument, 0, TR_OPT_SHARD},
+    static const struct option lo[] = {TR_CLI_COMMON_LONGOPTS, TR_CLI_LIMIT_LONGOPTS,
+                                       {"shard", required_argument, 0, TR_OPT_SHARD},
                                        {0, 0, 0, 0}};
     int opt;
     uint32_t shard_k = 0, shard_n = 0;

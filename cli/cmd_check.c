@@ -42,6 +42,11 @@ static const char tr__check_help[] =
     "      --verify-checksums verify TCP checksums\n"
     "      --no-vlan          ignore VLAN tags when telling connections apart\n"
     "      --threads N        analyze with N threads\n"
+    "      --max-connections N\n"
+    "                         connections tracked at once (default 100000; 0: no\n"
+    "                         limit); past it the least recently active one is\n"
+    "                         closed out (its later segments start a connection\n"
+    "                         seen mid-stream, whose unknowns never fail the gate)\n"
     "  -h, --help             this help\n"
     "\n"
     "exit status: 0 the gate passes; 1 a protocol finding at or above\n"
@@ -492,6 +497,7 @@ static int tr__junit(const struct tr__check *k, const struct tr_analysis *a, con
 static int tr__options(struct tr__check *k, int argc, char **argv)
 {
     static const struct option lo[] = {TR_CLI_COMMON_LONGOPTS,
+                                       {"max-connections", required_argument, 0, TR_OPT_MAX_CONNECTIONS},
                                        {"rules", required_argument, 0, TR_OPT_RULES},
                                        {"fail-on", required_argument, 0, TR_OPT_FAIL_ON},
                                        {"expect", required_argument, 0, TR_OPT_EXPECT},
@@ -627,6 +633,7 @@ int tr_cmd_check(int argc, char **argv)
     cfg.profile = &k.rf.prof;
     cfg.th = k.rf.th;
     cfg.max_findings = 1u << 20; /* a gate must not miss a finding to a display limit */
+    cfg.max_records = 0;         /* nor a connection to the report's summarizing */
     tr_rules_apply(&k.rf);
     struct tr_analysis a;
     tr_analysis_init(&a, &cfg, k.cc.threads);

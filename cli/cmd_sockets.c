@@ -29,6 +29,12 @@ static const char tr__sockets_help[] =
     "  -f, --format FMT       text (default on a terminal) or json\n"
     "  -o, --output FILE      write to FILE\n"
     "  -p, --profile NAME     linux (default) or rfc\n"
+    "      --max-connections N\n"
+    "                         connections tracked at once (default 100000; 0: no\n"
+    "                         limit); past it the least recently active one is\n"
+    "                         closed out\n"
+    "      --max-records N    ended connections kept (default 500000; 0: no\n"
+    "                         limit); past it they count in totals only\n"
     "  -h, --help             this help\n"
     "\n"
     "exit status: 0 success; 2 usage error or unreadable input.\n";
@@ -157,7 +163,7 @@ static void tr__print_text(FILE *out, json_t *socks, const char *at)
 
 static int tr__sockets_args(int argc, char **argv, struct tr__sock_opts *so)
 {
-    static const struct option lo[] = {TR_CLI_COMMON_LONGOPTS, {"at", required_argument, 0, 'A'},
+    static const struct option lo[] = {TR_CLI_COMMON_LONGOPTS, TR_CLI_LIMIT_LONGOPTS, {"at", required_argument, 0, 'A'},
                                        {"all", no_argument, 0, 'a'}, {0, 0, 0, 0}};
     int opt;
     optind = 1;

@@ -25,6 +25,8 @@ void tr_cli_common_defaults(struct tr_cli_common *c)
     c->color = -1;
     c->vlan_in_key = true;
     c->threads = 0; /* one per CPU this process may run on */
+    c->max_conns = TR_CLI_DEFAULT_MAX_CONNS;
+    c->max_records = TR_CLI_DEFAULT_MAX_RECORDS;
 }
 
 static int tr__parse_uint(const char *arg, unsigned max, unsigned *out)
@@ -92,6 +94,18 @@ int tr_cli_common_option(struct tr_cli_common *c, int opt, const char *arg, cons
             return -1;
         }
         return 1;
+    case TR_OPT_MAX_CONNECTIONS:
+        if (tr__parse_uint(arg, 100000000, &c->max_conns) < 0) {
+            tr_cli_error(cmd, "--max-connections takes a number from 0 (no limit) to 100000000, not '%s'", arg);
+            return -1;
+        }
+        return 1;
+    case TR_OPT_MAX_RECORDS:
+        if (tr__parse_uint(arg, 100000000, &c->max_records) < 0) {
+            tr_cli_error(cmd, "--max-records takes a number from 0 (no limit) to 100000000, not '%s'", arg);
+            return -1;
+        }
+        return 1;
     default: return 0;
     }
 }
@@ -134,6 +148,8 @@ int tr_cli_obs_config(const struct tr_cli_common *c, struct tr_obs_config *cfg, 
     cfg->verify_checksums = c->verify_checksums;
     cfg->vlan_in_key = c->vlan_in_key;
     cfg->max_findings = c->max_findings;
+    cfg->max_conns = c->max_conns;
+    cfg->max_records = c->max_records;
     return 0;
 }
 

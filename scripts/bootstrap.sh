@@ -31,9 +31,11 @@ fi
 
 need=(cmake gcc make pkg-config libpcap-dev libjansson-dev libcmocka-dev)
 if [ $tests = 1 ]; then
-    # tshark is the independent oracle of the integration tests; the others
-    # build the network-namespace test beds (root only).
-    need+=(tshark tcpdump python3 iproute2 nftables ethtool procps)
+    # tshark is the independent oracle of the integration tests; the next
+    # ones build the network-namespace test beds (root only); valgrind runs
+    # the valgrind.memcheck test, clang and its runtimes the fuzzing
+    # harnesses (scripts/fuzz.sh).
+    need+=(tshark tcpdump python3 iproute2 nftables ethtool procps valgrind clang libclang-rt-dev)
 fi
 
 missing=()
