@@ -508,6 +508,7 @@ static void tr__note_input(struct tr_obs *o, const struct tr_pkt *pkt, enum tr_d
         in->snaplen_cut++;
     if (in->by_dec[d]++ == 0) {
         in->first_dec_frame[d] = pkt->frame;
+        in->first_dec_offset[d] = pkt->offset;
         in->first_dec_reason[d] = info->reason;
     }
 }

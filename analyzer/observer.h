@@ -57,6 +57,7 @@ struct tr_input_stats {
     uint32_t linktypes[8];           /* distinct link types seen */
     uint8_t nlinktypes;
     uint64_t first_dec_frame[TR_DEC_COUNT]; /* first frame of each decode outcome */
+    uint64_t first_dec_offset[TR_DEC_COUNT]; /* its byte offset in the file */
     const char *first_dec_reason[TR_DEC_COUNT];
 };
 

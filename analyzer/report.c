@@ -137,6 +137,7 @@ static json_t *tr__file_findings(const struct tr_input_stats *in)
         json_t *j = tr_json_finding(&none, &f, in->first_pkt_ts);
         json_object_set_new(j, "time", json_null());
         json_object_set_new(j, "count", json_integer((json_int_t)in->by_dec[d]));
+        json_object_set_new(j, "first_offset", json_integer((json_int_t)in->first_dec_offset[d]));
         if (in->first_dec_reason[d])
             json_object_set_new(j, "first_reason", json_string(in->first_dec_reason[d]));
         json_array_append_new(arr, j);

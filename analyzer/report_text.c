@@ -64,9 +64,10 @@ static void tr__file_header(FILE *out, const struct tr_file_result *f)
                                           TR_DEC_UNSUPPORTED};
     for (unsigned k = 0; k < 4; k++)
         if (in->by_dec[skipped[k]])
-            fprintf(out, "  %llu packets skipped: %s (first: frame %llu, %s)\n",
+            fprintf(out, "  %llu packets skipped: %s (first: frame %llu at byte offset %llu, %s)\n",
                     (unsigned long long)in->by_dec[skipped[k]], tr_dec_name(skipped[k]),
                     (unsigned long long)in->first_dec_frame[skipped[k]],
+                    (unsigned long long)in->first_dec_offset[skipped[k]],
                     in->first_dec_reason[skipped[k]] ? in->first_dec_reason[skipped[k]] : "");
     /* What the limits (--max-connections, --max-records) cost: never silent. */
     if (in->conns_evicted)

@@ -72,7 +72,7 @@ enum tr_class { TR_CLASS_PROTOCOL = 0, TR_CLASS_CAPTURE };
     /* ---- options ---- */                                                                    \
     XX(OPT_MALFORMED, "options.malformed", WARNING, PROTOCOL,                                               \
        "RFC 9293 §3.1 MUST-6, MUST-7 (illegal option length)", "tcp.options (malformed)",      \
-       "well-formed options", "{0} at header offset {1}", "malformed TCP option: {0}")         \
+       "well-formed options", "{0o} at header offset {1}", "malformed TCP option: {0o}")         \
     XX(OPT_MSS_NON_SYN, "options.mss-non-syn", WARNING, PROTOCOL,                                           \
        "RFC 9293 §3.2 MUST-65 (MSS \"MUST only be sent in the initial connection request\")",  \
        "", "no MSS option", "MSS {0}", "an MSS option on a segment without SYN")               \

@@ -78,7 +78,7 @@ def segment_flood(path, n):
     c, s = bytes([10, 9, 0, 1]), bytes([10, 9, 0, 2])
     cp, sp = 40000, 80
     isn_c, isn_s = 1000, 5000000
-    synopt = bytes.fromhex("020405b4" "0402" "0103030e")
+    synopt = bytes.fromhex("020405b4" "0402" "0103030e" "0101")  # MSS, SACK-permitted, WS 14, pad to 12
     out = [hdr()]
 
     def seg(t, fromc, seq, ack, flags, win=65535, opts=b"", payload=b""):

@@ -109,6 +109,36 @@ def all_findings(j):
     return out
 
 
+def frame_offset(path, frame):
+    """Byte offset of record `frame` (from 1), walked independently of
+    tcpref: a pcap record header, or a pcapng packet block (types 2, 3, 6)."""
+    import struct
+    data = open(path, "rb").read()
+    magic = data[:4]
+    if magic in (b"\xd4\xc3\xb2\xa1", b"\x4d\x3c\xb2\xa1", b"\xa1\xb2\xc3\xd4", b"\xa1\xb2\x3c\x4d"):
+        e = "<" if magic[0] in (0xD4, 0x4D) else ">"
+        off, n = 24, 0
+        while off + 16 <= len(data):
+            n += 1
+            if n == frame:
+                return off
+            off += 16 + struct.unpack(e + "I", data[off + 8:off + 12])[0]
+        return None
+    off, n, e = 0, 0, "<"
+    while off + 12 <= len(data):
+        if data[off:off + 4] == b"\x0a\x0d\x0d\x0a":
+            e = "<" if data[off + 8:off + 12] == b"\x4d\x3c\x2b\x1a" else ">"
+        btype, blen = struct.unpack(e + "II", data[off:off + 8])
+        if btype in (2, 3, 6):
+            n += 1
+            if n == frame:
+                return off
+        if blen < 12:
+            return None
+        off += blen
+    return None
+
+
 def check_report(c, j):
     e = c.e
     f = j["input"]["files"][0]
@@ -144,6 +174,11 @@ def check_report(c, j):
                      for x in hits):
             c.fail("finding %s at frame %d does not mention %r: %r" % (
                 want["rule"], want["frame"], want["text"], hits))
+        for x in hits:
+            # file-level findings name the byte offset of their first record
+            if "first_offset" in x and x["first_offset"] != frame_offset(c.path, want["frame"]):
+                c.fail("finding %s: first_offset %r, but frame %d is at byte %r" % (
+                    want["rule"], x["first_offset"], want["frame"], frame_offset(c.path, want["frame"])))
 
 
 def run_analyze(c, tcpref, wrap, tmp):

@@ -4,6 +4,8 @@
 #include <string.h>
 
 #include "../support/tt.h"
+#include "analyzer/format.h"
+#include "analyzer/rules.h"
 #include "stack/state.h"
 
 #define C2S TT_C2S
@@ -313,6 +315,13 @@ static void test_malformed_option_is_reported(void **state)
     d.opt.error_offset = 22;
     tt_feed(o, d);
     assert_int_equal(tt_frame(o, TR_RULE_OPT_MALFORMED), 4);
+    /* the message says what is wrong in words, not as an error code */
+    const struct tr_finding *f = tt_finding(o, TR_RULE_OPT_MALFORMED);
+    char msg[128];
+    tr_format_template(tr_rule_info(TR_RULE_OPT_MALFORMED)->message, f->arg, msg, sizeof msg);
+    assert_string_equal(msg, "malformed TCP option: option length 0 or 1");
+    tr_format_template(tr_rule_info(TR_RULE_OPT_MALFORMED)->observed, f->arg, msg, sizeof msg);
+    assert_string_equal(msg, "option length 0 or 1 at header offset 22");
     tr_obs_free(o);
 }
 
