@@ -16,12 +16,18 @@ static uint64_t tr__mix64(uint64_t x)
     return x;
 }
 
+/* One endpoint: its 16 address bytes and port folded by multiplications
+ * with odd constants (cheap, and the final tr__mix64 of tr_flow_hash spreads
+ * the result); the two halves are rotated apart so that swapping them does
+ * not give the same value. */
 static uint64_t tr__ep_hash(const uint8_t *addr, uint16_t port, uint64_t salt)
 {
     uint64_t a, b;
     memcpy(&a, addr, 8);
     memcpy(&b, addr + 8, 8);
-    return tr__mix64(a ^ tr__mix64(b ^ ((uint64_t)port << 40) ^ salt));
+    uint64_t x = (a ^ salt) * 0x9e3779b97f4a7c15ull;
+    uint64_t y = (b ^ ((uint64_t)port << 16)) * 0xc2b2ae3d27d4eb4full;
+    return x ^ (y << 29 | y >> 35) ^ ((uint64_t)port * 0x165667b19e3779f9ull);
 }
 
 uint32_t tr_flow_hash(const struct tr_seg *s)

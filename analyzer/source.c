@@ -1,21 +1,101 @@
 #include "analyzer/source_int.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "stack/error.h"
 
 #define TR_RBUF_INITIAL (1u << 20)
+#define TR_MAP_WINDOW (256u << 10)
+
+/* A mapped file that shrinks under the reader (truncated by another
+ * process while tcpref reads it) raises SIGBUS at the first access past
+ * its new end: the handler says so, naming the file, and exits with the
+ * status of an unreadable input instead of dying of the signal. */
+static const char *volatile tr__mapped_name;
+
+static void tr__sigbus(int sig)
+{
+    (void)sig;
+    static const char a[] = "tcpref: ", b[] = ": the file shrank while it was being read (truncated by "
+                                              "another process?); the analysis stops\n";
+    const char *n = tr__mapped_name ? tr__mapped_name : "a capture file";
+    if (write(STDERR_FILENO, a, sizeof a - 1) < 0 || write(STDERR_FILENO, n, strlen(n)) < 0 ||
+        write(STDERR_FILENO, b, sizeof b - 1) < 0)
+        _exit(2);
+    _exit(2);
+}
+
+static void tr__watch_sigbus(const char *name)
+{
+    static bool installed;
+    tr__mapped_name = name;
+    if (installed)
+        return;
+    installed = true;
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = tr__sigbus;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGBUS, &sa, NULL);
+}
+
+/* Moves the mapped window to start at the current position (rounded down to
+ * a page) and to hold at least n bytes from it, or what is left of the file.
+ * MAP_POPULATE sets up the window's page tables in one call: faulting them
+ * in one 4 KiB page at a time costs more than read(2)'s copy. */
+static long tr__rbuf_remap(struct tr__rbuf *rb, size_t n)
+{
+    static size_t page;
+    if (!page)
+        page = (size_t)sysconf(_SC_PAGESIZE);
+    uint64_t at = rb->base + rb->pos;
+    uint64_t off = at & ~(uint64_t)(page - 1);
+    size_t delta = (size_t)(at - off);
+    struct stat st;
+    if (fstat(rb->fd, &st) == 0 && (uint64_t)st.st_size > rb->fsize)
+        rb->fsize = (uint64_t)st.st_size; /* a file still growing (tcpdump -w) */
+    if (rb->map)
+        munmap(rb->map, rb->maplen);
+    rb->map = rb->buf = NULL;
+    rb->maplen = rb->pos = rb->end = 0;
+    rb->base = at;
+    if (off >= rb->fsize) {
+        rb->eof = true;
+        return 0;
+    }
+    size_t want = delta + (n > TR_MAP_WINDOW ? n : TR_MAP_WINDOW);
+    uint64_t left = rb->fsize - off;
+    size_t len = left < want ? (size_t)left : want;
+    void *m = mmap(NULL, len, PROT_READ, MAP_PRIVATE | MAP_POPULATE, rb->fd, (off_t)off);
+    if (m == MAP_FAILED)
+        return TR_EIO;
+    madvise(m, len, MADV_SEQUENTIAL);
+    rb->map = rb->buf = m;
+    rb->maplen = rb->cap = rb->end = len;
+    rb->base = off;
+    rb->pos = delta;
+    if (off + len >= rb->fsize)
+        rb->eof = true;
+    return (long)(rb->end - rb->pos);
+}
 
 long tr__rbuf_need(struct tr__rbuf *rb, size_t n)
 {
     if (rb->end - rb->pos >= n)
         return (long)(rb->end - rb->pos);
+    if (rb->mapped) {
+        if (rb->eof)
+            return (long)(rb->end - rb->pos);
+        return tr__rbuf_remap(rb, n);
+    }
     if (rb->pos > 0) {
         memmove(rb->buf, rb->buf + rb->pos, rb->end - rb->pos);
         rb->base += rb->pos;
@@ -154,6 +234,12 @@ int tr_source_open_file(struct tr_source **out, const char *path, char *err, siz
     }
     src->name = name;
     src->rb = (struct tr__rbuf){.fd = fd, .buf = buf, .cap = TR_RBUF_INITIAL};
+    if (size > 0 && fd != STDIN_FILENO && !getenv("TCPREF_NO_MMAP")) {
+        /* a regular file: read through a mapped window (tr__rbuf_remap) */
+        free(buf);
+        src->rb = (struct tr__rbuf){.fd = fd, .mapped = true, .fsize = size};
+        tr__watch_sigbus(name);
+    }
     src->st.file_size = size;
     int r = tr__dispatch(src);
     if (r < 0) {
@@ -214,7 +300,14 @@ void tr_source_close(struct tr_source *src)
     free(src->impl);
     if (src->rb.fd > STDIN_FILENO)
         close(src->rb.fd);
-    free(src->rb.buf);
+    if (src->rb.mapped) {
+        if (src->rb.map)
+            munmap(src->rb.map, src->rb.maplen);
+        if (tr__mapped_name == src->name)
+            tr__mapped_name = NULL;
+    } else {
+        free(src->rb.buf);
+    }
     free(src->name);
     free(src);
 }

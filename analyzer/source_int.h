@@ -28,6 +28,13 @@ struct tr__rbuf {
     uint8_t *buf;
     size_t cap, pos, end;
     uint64_t base; /* file offset of buf[0] */
+    /* A regular file is read through a window mapped with mmap(2) instead
+     * (tr__rbuf_need moves it): no copy out of the page cache, and only the
+     * window counts in the resident set. */
+    bool mapped;
+    uint8_t *map;       /* the window (buf == map), or NULL */
+    size_t maplen;
+    uint64_t fsize;     /* the file's size when the window last moved */
 };
 
 struct tr_source {

@@ -17,6 +17,4 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 case " $* " in
     *" -h "*|*" --help "*) "$HERE/run.sh" --help; exit 0 ;;
 esac
-# Other people's -O2-only warnings (-Wmaybe-uninitialized) must not stop a
-# benchmark: the tests build with -Werror.
-exec "$HERE/run.sh" --with-tcptrace --with-tshark --cmake-arg -DCMAKE_C_FLAGS=-Wno-error=maybe-uninitialized "$@"
+exec "$HERE/run.sh" --with-tcptrace --with-tshark "$@"
