@@ -150,6 +150,32 @@ static void tr__text_expect(FILE *out, const struct tr__check *k, const struct t
     }
 }
 
+/* The capture rules among the gate's items, in the order they first
+ * appear, each with its total count (text and JSON list the same). */
+struct tr__cap_rule {
+    enum tr_rule rule;
+    uint64_t count;
+};
+
+static unsigned tr__capture_rules(const struct tr_gate *g, struct tr__cap_rule out[TR_RULE_COUNT])
+{
+    int at[TR_RULE_COUNT];
+    for (unsigned r = 0; r < TR_RULE_COUNT; r++)
+        at[r] = -1;
+    unsigned n = 0;
+    for (size_t i = 0; i < g->n; i++) {
+        const struct tr_gate_item *it = &g->items[i];
+        if (it->cls != TR_CLASS_CAPTURE)
+            continue;
+        if (at[it->f.rule] < 0) {
+            at[it->f.rule] = (int)n;
+            out[n++] = (struct tr__cap_rule){.rule = (enum tr_rule)it->f.rule};
+        }
+        out[at[it->f.rule]].count += it->count;
+    }
+    return n;
+}
+
 /* Capture findings do not fail the gate by default: say what they hid. */
 static void tr__text_capture(FILE *out, const struct tr_gate *g)
 {
@@ -157,18 +183,11 @@ static void tr__text_capture(FILE *out, const struct tr_gate *g)
         return;
     fprintf(out, "\ncapture findings: %zu (%s); the checks they made unknown:\n", g->capture_items,
             g->opt.capture_fails ? "they fail the gate (capture_fails)" : "they do not fail the gate");
-    bool seen[TR_RULE_COUNT] = {0};
-    for (size_t i = 0; i < g->n; i++) {
-        const struct tr_gate_item *it = &g->items[i];
-        if (it->cls != TR_CLASS_CAPTURE || seen[it->f.rule])
-            continue;
-        seen[it->f.rule] = true;
-        uint64_t n = 0;
-        for (size_t j = i; j < g->n; j++)
-            n += g->items[j].f.rule == it->f.rule ? g->items[j].count : 0;
-        fprintf(out, "  %s (%llu): %s\n", tr_rule_info((enum tr_rule)it->f.rule)->id, (unsigned long long)n,
-                tr_gate_unknown_checks((enum tr_rule)it->f.rule));
-    }
+    struct tr__cap_rule cr[TR_RULE_COUNT];
+    unsigned n = tr__capture_rules(g, cr);
+    for (unsigned i = 0; i < n; i++)
+        fprintf(out, "  %s (%llu): %s\n", tr_rule_info(cr[i].rule)->id, (unsigned long long)cr[i].count,
+                tr_gate_unknown_checks(cr[i].rule));
 }
 
 static void tr__text(FILE *out, const struct tr__check *k, const struct tr_analysis *a, const struct tr_gate *g)
@@ -295,19 +314,13 @@ static json_t *tr__json(const struct tr__check *k, const struct tr_analysis *a, 
             json_array_append_new(fs, tr__item_json(a, it));
     }
     json_object_set_new(j, "findings", fs);
-    bool seen[TR_RULE_COUNT] = {0};
-    for (size_t i = 0; i < g->n; i++) {
-        const struct tr_gate_item *it = &g->items[i];
-        if (it->cls != TR_CLASS_CAPTURE || seen[it->f.rule])
-            continue;
-        seen[it->f.rule] = true;
-        uint64_t n = 0;
-        for (size_t m = i; m < g->n; m++)
-            n += g->items[m].f.rule == it->f.rule ? g->items[m].count : 0;
+    struct tr__cap_rule cr[TR_RULE_COUNT];
+    unsigned ncr = tr__capture_rules(g, cr);
+    for (unsigned i = 0; i < ncr; i++) {
         json_t *c = json_object();
-        json_object_set_new(c, "rule", json_string(tr_rule_info((enum tr_rule)it->f.rule)->id));
-        json_object_set_new(c, "count", json_integer((json_int_t)n));
-        json_object_set_new(c, "unknown", json_string(tr_gate_unknown_checks((enum tr_rule)it->f.rule)));
+        json_object_set_new(c, "rule", json_string(tr_rule_info(cr[i].rule)->id));
+        json_object_set_new(c, "count", json_integer((json_int_t)cr[i].count));
+        json_object_set_new(c, "unknown", json_string(tr_gate_unknown_checks(cr[i].rule)));
         json_array_append_new(cap, c);
     }
     json_object_set_new(j, "capture", cap);
