@@ -1,5 +1,6 @@
 #include "analyzer/decode.h"
 
+#include <stddef.h>
 #include <string.h>
 
 #include "stack/wire.h"
@@ -286,10 +287,28 @@ static enum tr_dec tr__tcp(struct tr__cur *c, uint32_t l4len, bool verify, struc
     return TR_DEC_TCP;
 }
 
+/* Zeroes the segment up to its options (tr_wire_parse_tcp sets those) with
+ * six 16-byte stores: a plain memset of this size compiles to `rep stos`,
+ * whose start-up cost was a twentieth of the whole analysis (perf). */
+typedef long long tr__v16 __attribute__((vector_size(16), may_alias, aligned(8)));
+_Static_assert(offsetof(struct tr_seg, opt) == 6 * sizeof(tr__v16), "tr_seg head is 96 bytes");
+
+static inline void tr__zero_head(struct tr_seg *seg)
+{
+    tr__v16 *v = (tr__v16 *)(void *)seg;
+    const tr__v16 z = {0, 0};
+    v[0] = z;
+    v[1] = z;
+    v[2] = z;
+    v[3] = z;
+    v[4] = z;
+    v[5] = z;
+}
+
 enum tr_dec tr_decode(const struct tr_pkt *pkt, bool verify_csum, struct tr_seg *seg,
                       struct tr_dec_info *info)
 {
-    memset(seg, 0, offsetof(struct tr_seg, opt));
+    tr__zero_head(seg);
     *info = (struct tr_dec_info){0};
     seg->frame = pkt->frame;
     seg->ts_ns = pkt->ts_ns;

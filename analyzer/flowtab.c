@@ -35,6 +35,17 @@ uint32_t tr_flow_hash(const struct tr_seg *s)
     /* The VLAN is left out: one direction may be tagged and the other not
      * (tr__key_match in the observer tells connections of different VLANs
      * apart). */
+    if (s->ipver == 4) {
+        /* Address and port of each side in one 48-bit word: the smaller
+         * first, so both directions agree; one multiplication and the
+         * finalizer (the 9 of the general case cost 6 % of the analysis). */
+        uint32_t a, b;
+        memcpy(&a, s->src, 4);
+        memcpy(&b, s->dst, 4);
+        uint64_t k1 = (uint64_t)a << 16 | s->sport, k2 = (uint64_t)b << 16 | s->dport;
+        uint64_t lo = k1 < k2 ? k1 : k2, hi = k1 < k2 ? k2 : k1;
+        return (uint32_t)(tr__mix64(lo * 0x9e3779b97f4a7c15ull ^ hi) >> 32);
+    }
     uint64_t salt = (uint64_t)s->ipver << 56;
     uint64_t h1 = tr__ep_hash(s->src, s->sport, salt);
     uint64_t h2 = tr__ep_hash(s->dst, s->dport, salt);

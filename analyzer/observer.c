@@ -82,10 +82,14 @@ static bool tr__key_match(const struct tr_conn *c, const struct tr_seg *s, bool 
 {
     if (c->ipver != s->ipver || !tr__vlan_match(c->vlan, s->vlan, vlan))
         return false;
-    size_t n = s->ipver == 6 ? 16 : 4;
     for (uint8_t d = 0; d < 2; d++) {
-        if (c->port[d] == s->sport && c->port[!d] == s->dport && !memcmp(c->addr[d], s->src, n) &&
-            !memcmp(c->addr[!d], s->dst, n)) {
+        if (c->port[d] != s->sport || c->port[!d] != s->dport)
+            continue;
+        /* Constant lengths: the compiler compares in registers. */
+        bool same = s->ipver == 6
+                        ? !memcmp(c->addr[d], s->src, 16) && !memcmp(c->addr[!d], s->dst, 16)
+                        : !memcmp(c->addr[d], s->src, 4) && !memcmp(c->addr[!d], s->dst, 4);
+        if (same) {
             *dir = d;
             return true;
         }

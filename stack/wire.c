@@ -98,6 +98,14 @@ static void tr__opt_fail(struct tr_opts *o, enum tr_opt_error e, uint32_t off)
 void tr_wire_parse_options(const uint8_t *p, uint32_t n, uint8_t base, struct tr_opts *o)
 {
     memset(o, 0, sizeof *o);
+    /* The layout Linux, BSD and Windows put on nearly every segment after
+     * the handshake: NOP, NOP, timestamps (RFC 7323 Appendix A). */
+    if (n == 12 && tr_get32(p) == 0x0101080au) {
+        o->has_ts = true;
+        o->tsval = tr_get32(p + 4);
+        o->tsecr = tr_get32(p + 8);
+        return;
+    }
     uint32_t i = 0;
     while (i < n) {
         uint8_t kind = p[i];
@@ -123,12 +131,13 @@ void tr_wire_parse_options(const uint8_t *p, uint32_t n, uint8_t base, struct tr
 enum tr_wire_status tr_wire_parse_tcp(const uint8_t *p, uint32_t caplen, uint32_t tcp_total,
                                       struct tr_seg *s)
 {
-    memset(&s->opt, 0, sizeof s->opt);
     s->payload = NULL;
     s->caplen = 0;
     s->len = 0;
-    if (caplen < TR_TCP_HDR_MIN)
+    if (caplen < TR_TCP_HDR_MIN) {
+        memset(&s->opt, 0, sizeof s->opt);
         return TR_WIRE_SHORT;
+    }
     s->sport = tr_get16(p);
     s->dport = tr_get16(p + 2);
     s->seq = tr_get32(p + 4);
@@ -138,13 +147,16 @@ enum tr_wire_status tr_wire_parse_tcp(const uint8_t *p, uint32_t caplen, uint32_
     s->win = tr_get16(p + 14);
     s->urp = tr_get16(p + 18);
     s->tcp_hlen = (uint8_t)hlen;
-    if (hlen < TR_TCP_HDR_MIN)
-        return TR_WIRE_BAD_DOFF;
-    if (hlen > tcp_total)
-        return TR_WIRE_DOFF_BEYOND;
-    s->len = tcp_total - hlen;
-    if (caplen < hlen)
-        return TR_WIRE_SHORT;
+    enum tr_wire_status st = hlen < TR_TCP_HDR_MIN ? TR_WIRE_BAD_DOFF
+                             : hlen > tcp_total    ? TR_WIRE_DOFF_BEYOND
+                             : caplen < hlen       ? TR_WIRE_SHORT
+                                                   : TR_WIRE_OK;
+    if (st == TR_WIRE_SHORT || st == TR_WIRE_OK)
+        s->len = tcp_total - hlen;
+    if (st != TR_WIRE_OK) {
+        memset(&s->opt, 0, sizeof s->opt);
+        return st;
+    }
     tr_wire_parse_options(p + TR_TCP_HDR_MIN, hlen - TR_TCP_HDR_MIN, TR_TCP_HDR_MIN, &s->opt);
     uint32_t avail = caplen - hlen;
     s->caplen = avail < s->len ? avail : s->len;
