@@ -139,8 +139,8 @@ static int tr__run_shard(struct tr__run *r)
  * own that keeps the input counters) and passes each TCP segment, with its
  * captured payload and flow hash, to the worker whose shard holds its
  * connection, through a single-producer single-consumer ring; the
- * once-a-second pass goes to every worker at the packet where the single
- * observer would run it. Positions are published in batches under a mutex. */
+ * periodic pass (tr_obs_tick) goes to every worker at the packet where the
+ * single observer would run it. Positions are published in batches under a mutex. */
 
 #define TR_RING_BYTES (1u << 20)
 #define TR_BATCH 128       /* items between publications of a position */
@@ -152,7 +152,7 @@ struct tr__item {
     uint32_t len;      /* bytes of the item, header included, multiple of 8 */
     uint8_t kind;
     uint8_t pad[3];
-    uint32_t arg;      /* flow hash, or the cut of a truncated header */
+    uint32_t arg;      /* flow hash, the cut of a truncated header, or TR_TICK_* */
     uint32_t pad2;
     int64_t last_ts;   /* the front's in.last_ts at this packet */
     int64_t now;       /* tick: the time of the pass */
@@ -282,7 +282,7 @@ static void tr__take(struct tr__worker *w, uint8_t *p)
     const struct tr__item *it = (const struct tr__item *)p;
     tr_obs_set_last_ts(w->o, it->last_ts);
     if (it->kind == TR_ITEM_TICK) {
-        tr_obs_tick(w->o, it->now);
+        tr_obs_tick(w->o, it->now, it->arg);
         return;
     }
     /* the segment is used in place: its payload follows it */
@@ -334,7 +334,8 @@ static int tr__run_pipeline(struct tr_analysis *a, struct tr_file_result *f, uin
 {
     char err[512];
     struct tr_source *src;
-    int rc = tr_source_open_file(&src, f->path, err, sizeof err);
+    /* read(2), not a mapped window: see tr_source_open_file_map */
+    int rc = tr_source_open_file_map(&src, f->path, false, err, sizeof err);
     if (rc < 0) {
         snprintf(f->error, sizeof f->error, "%s", err);
         return rc;
@@ -380,12 +381,12 @@ static int tr__run_pipeline(struct tr_analysis *a, struct tr_file_result *f, uin
     while (rc == 0 && (rd = tr_source_next(src, &pkt)) == 1) {
         struct tr_seg seg;
         uint32_t cut;
-        bool tick;
+        unsigned tick;
         enum tr_front fr = tr_obs_front(front, &pkt, &seg, &cut, &tick);
         int64_t last = tr_obs_input(front)->last_ts;
         if (tick)
             for (unsigned t = 0; t < nw; t++)
-                tr__push(&w[t], TR_ITEM_TICK, 0, last, pkt.ts_ns, NULL);
+                tr__push(&w[t], TR_ITEM_TICK, tick, last, pkt.ts_ns, NULL);
         if (fr != TR_FRONT_NONE) {
             /* the run's shard, then the worker's within it, without a
              * division: floor(h*N/2^32) and floor(frac(h*N/2^32) * W) */

@@ -34,6 +34,7 @@ struct tr__slot {
 struct tr_obs {
     struct tr_obs_config cfg;
     int64_t next_linger;         /* packet time of the next tr_obs_expire_ended */
+    int64_t next_park;           /* packet time of the next tr__park_idle */
     struct tr_profile prof;
     uint32_t file;
     struct tr_flowtab tab;

@@ -12,8 +12,8 @@
  * Policy (tr_obs_config.park_idle_ns, park_keep): at most park_keep
  * connections stay resident without a reason; past that, connections idle
  * for park_idle_ns of capture time are parked, least recently used first,
- * at the observer's once-a-second pass, and retired ones (out of the flow
- * table for good) as they retire. Connections with segments in flight stay
+ * at the observer's periodic pass (four times a second of capture time),
+ * and retired ones (out of the flow table for good) as they retire. Connections with segments in flight stay
  * resident whatever their number.
  *
  * The packed form, per 8-byte word of the struct, picks the shortest of:
@@ -56,8 +56,7 @@ static const uint8_t tr__ts_code[9] = {10, 11, 11, 12, 13, 0, 0, 0, 0}; /* by by
 /* Packs c into out (TR__PACK_MAX bytes) against the template t; returns the length. */
 static size_t tr__pack(const struct tr_conn *c, const uint64_t *t, uint8_t *out)
 {
-    uint64_t w[TR__WORDS];
-    memcpy(w, c, sizeof w);
+    const uint8_t *w = (const uint8_t *)c; /* read word by word: no copy of the struct */
     uint64_t ts = (uint64_t)c->first_ts, fr = c->first_frame;
     uint8_t *code = out, *p = out + TR__CODE_BYTES;
     memset(code, 0, TR__CODE_BYTES);
@@ -65,16 +64,22 @@ static size_t tr__pack(const struct tr_conn *c, const uint64_t *t, uint8_t *out)
     memcpy(p + 8, &fr, 8);
     p += 16;
     for (size_t k = 0; k < TR__WORDS; k++) {
-        uint64_t v = w[k];
+        uint64_t v;
+        memcpy(&v, w + 8 * k, 8);
         if (!v)
             continue;
-        uint64_t x = v ^ t[k], dt = tr__zz(v - ts), df = tr__zz(v - fr);
-        unsigned n = tr__nbytes(x), cd = 1 + n, nt = tr__nbytes(dt), nf = tr__nbytes(df);
-        uint64_t out_v = x;
-        if (tr__ts_code[nt] && tr__code_len[tr__ts_code[nt]] < n)
-            cd = tr__ts_code[nt], n = tr__code_len[cd], out_v = dt;
-        if (nf <= 2 && (nf ? nf : 1) < n)
-            cd = nf <= 1 ? 14 : 15, n = tr__code_len[cd], out_v = df;
+        uint64_t x = v ^ t[k], out_v = x;
+        unsigned n = tr__nbytes(x), cd = 1 + n;
+        /* Most words are the template's or differ from it in a byte or
+         * two: only longer differences are tried against the references. */
+        if (n > 2) {
+            uint64_t dt = tr__zz(v - ts), df = tr__zz(v - fr);
+            unsigned nt = tr__nbytes(dt), nf = tr__nbytes(df);
+            if (tr__ts_code[nt] && tr__code_len[tr__ts_code[nt]] < n)
+                cd = tr__ts_code[nt], n = tr__code_len[cd], out_v = dt;
+            if (nf <= 2 && (nf ? nf : 1) < n)
+                cd = nf <= 1 ? 14 : 15, n = tr__code_len[cd], out_v = df;
+        }
         code[k / 2] |= (uint8_t)(cd << (4 * (k % 2)));
         memcpy(p, &out_v, 8);
         p += n;
@@ -84,7 +89,8 @@ static size_t tr__pack(const struct tr_conn *c, const uint64_t *t, uint8_t *out)
 
 static void tr__unpack(const uint8_t *in, size_t len, const uint64_t *t, struct tr_conn *c)
 {
-    uint64_t w[TR__WORDS], ref[3] = {0};
+    uint8_t *w = (uint8_t *)c; /* written word by word */
+    uint64_t ref[3] = {0};
     const uint8_t *code = in, *p = in + TR__CODE_BYTES, *end = in + len;
     memcpy(&ref[1], p, 8);
     memcpy(&ref[2], p + 8, 8);
@@ -101,9 +107,9 @@ static void tr__unpack(const uint8_t *in, size_t len, const uint64_t *t, struct 
         p += n;
         /* code 0 is a distance of 0 to a reference of 0 */
         uint64_t add = tr__unzz(v) + ref[cd < 10 ? 0 : cd < 14 ? 1 : 2];
-        w[k] = cd >= 1 && cd <= 9 ? v ^ t[k] : add;
+        uint64_t word = cd >= 1 && cd <= 9 ? v ^ t[k] : add;
+        memcpy(w + 8 * k, &word, 8);
     }
-    memcpy(c, w, sizeof w);
 }
 
 /* ---- slots and the pool of resident connections ---- */

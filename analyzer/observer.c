@@ -532,7 +532,7 @@ static void tr__truncated_header(struct tr_obs *o, const struct tr_seg *s, uint3
 
 /* The file-wide half of tr_obs_packet: decode and input counters. */
 enum tr_front tr_obs_front(struct tr_obs *o, const struct tr_pkt *pkt, struct tr_seg *seg, uint32_t *cut,
-                           bool *tick)
+                           unsigned *tick)
 {
     struct tr_dec_info info;
     enum tr_dec d = tr_decode(pkt, o->cfg.verify_checksums, seg, &info);
@@ -541,7 +541,7 @@ enum tr_front tr_obs_front(struct tr_obs *o, const struct tr_pkt *pkt, struct tr
         o->cfg.stop_relative = false;
     }
     tr__note_input(o, pkt, d, &info);
-    *tick = false;
+    *tick = 0;
     if (d == TR_DEC_TRUNCATED && (info.segflags & TR_SEGF_PORTS)) {
         *cut = pkt->caplen - info.offset;
         return TR_FRONT_TRUNCATED;
@@ -549,8 +549,14 @@ enum tr_front tr_obs_front(struct tr_obs *o, const struct tr_pkt *pkt, struct tr
     if (d != TR_DEC_TCP)
         return TR_FRONT_NONE;
     if (o->cfg.linger_ns >= 0 && pkt->ts_ns >= o->next_linger) {
-        *tick = true;
+        *tick |= TR_TICK_EXPIRE;
         o->next_linger = tr__since(pkt->ts_ns, -1000000000); /* once a second of capture time */
+    }
+    /* Parking four times a second keeps fewer connections resident than
+     * once a second did, for the same work (docs/performance.md, memory). */
+    if (o->cfg.linger_ns >= 0 && pkt->ts_ns >= o->next_park) {
+        *tick |= TR_TICK_PARK;
+        o->next_park = tr__since(pkt->ts_ns, -250000000);
     }
     o->in.tcp++;
     if (info.segflags & TR_SEGF_OPTS_CUT)
@@ -568,11 +574,14 @@ enum tr_front tr_obs_front(struct tr_obs *o, const struct tr_pkt *pkt, struct tr
     return TR_FRONT_SEGMENT;
 }
 
-void tr_obs_tick(struct tr_obs *o, int64_t now)
+void tr_obs_tick(struct tr_obs *o, int64_t now, unsigned what)
 {
-    int64_t linger = o->cfg.linger_ns ? o->cfg.linger_ns : 10 * (int64_t)1000000000;
-    tr_obs_expire_ended(o, now, linger);
-    tr__park_idle(o, now, tr__ended);
+    if (what & TR_TICK_EXPIRE) {
+        int64_t linger = o->cfg.linger_ns ? o->cfg.linger_ns : 10 * (int64_t)1000000000;
+        tr_obs_expire_ended(o, now, linger);
+    }
+    if (what & TR_TICK_PARK)
+        tr__park_idle(o, now, tr__ended);
 }
 
 void tr_obs_truncated(struct tr_obs *o, const struct tr_seg *seg, uint32_t cut) { tr__truncated_header(o, seg, cut); }
@@ -583,10 +592,10 @@ void tr_obs_packet(struct tr_obs *o, const struct tr_pkt *pkt)
 {
     struct tr_seg seg;
     uint32_t cut;
-    bool tick;
+    unsigned tick;
     enum tr_front f = tr_obs_front(o, pkt, &seg, &cut, &tick);
     if (tick)
-        tr_obs_tick(o, pkt->ts_ns);
+        tr_obs_tick(o, pkt->ts_ns, tick);
     if (f == TR_FRONT_TRUNCATED)
         tr_obs_truncated(o, &seg, cut);
     else if (f == TR_FRONT_SEGMENT)

@@ -155,14 +155,19 @@ void tr_obs_segment_hashed(struct tr_obs *o, const struct tr_seg *seg, uint32_t 
 /* tr_obs_packet in two halves, for a reader thread that feeds observers of
  * other threads (analyzer/analysis.c). The front half decodes the packet
  * and keeps the input counters; it says what the connection's observer must
- * do: run the once-a-second pass at the packet's time (tick) first, then
- * take the segment (tr_obs_segment) or the TCP header the snaplen cut
- * (tr_obs_truncated, cut = captured bytes of it). That observer must see the
- * front's in.last_ts as it was then (tr_obs_set_last_ts). */
+ * do: run the periodic pass at the packet's time first when *tick is not 0
+ * (tr_obs_tick with that value), then take the segment (tr_obs_segment) or
+ * the TCP header the snaplen cut (tr_obs_truncated, cut = captured bytes of
+ * it). That observer must see the front's in.last_ts as it was then
+ * (tr_obs_set_last_ts). */
 enum tr_front { TR_FRONT_NONE = 0, TR_FRONT_SEGMENT, TR_FRONT_TRUNCATED };
+/* What a periodic pass does, in capture time: parks connections idle for
+ * park_idle_ns, four times a second (obs_store.c), and retires the ended
+ * connections that lingered, once a second. */
+enum { TR_TICK_PARK = 1u << 0, TR_TICK_EXPIRE = 1u << 1 };
 enum tr_front tr_obs_front(struct tr_obs *o, const struct tr_pkt *pkt, struct tr_seg *seg, uint32_t *cut,
-                           bool *tick);
-void tr_obs_tick(struct tr_obs *o, int64_t now);
+                           unsigned *tick);
+void tr_obs_tick(struct tr_obs *o, int64_t now, unsigned what);
 void tr_obs_truncated(struct tr_obs *o, const struct tr_seg *seg, uint32_t cut);
 void tr_obs_set_last_ts(struct tr_obs *o, int64_t ts);
 /* End of input: resolves what was pending and records how connections ended. */

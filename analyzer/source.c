@@ -217,6 +217,11 @@ static int tr__dispatch(struct tr_source *src)
 
 int tr_source_open_file(struct tr_source **out, const char *path, char *err, size_t errlen)
 {
+    return tr_source_open_file_map(out, path, true, err, errlen);
+}
+
+int tr_source_open_file_map(struct tr_source **out, const char *path, bool map, char *err, size_t errlen)
+{
     *out = NULL;
     uint64_t size;
     int fd = tr__open_fd(path, err, errlen, &size);
@@ -234,7 +239,7 @@ int tr_source_open_file(struct tr_source **out, const char *path, char *err, siz
     }
     src->name = name;
     src->rb = (struct tr__rbuf){.fd = fd, .buf = buf, .cap = TR_RBUF_INITIAL};
-    if (size > 0 && fd != STDIN_FILENO && !getenv("TCPREF_NO_MMAP")) {
+    if (map && size > 0 && fd != STDIN_FILENO && !getenv("TCPREF_NO_MMAP")) {
         /* a regular file: read through a mapped window (tr__rbuf_remap) */
         free(buf);
         src->rb = (struct tr__rbuf){.fd = fd, .mapped = true, .fsize = size};

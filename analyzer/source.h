@@ -14,6 +14,7 @@
 #ifndef TCPREF_ANALYZER_SOURCE_H
 #define TCPREF_ANALYZER_SOURCE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -74,6 +75,11 @@ struct tr_source_ops {
  * "-" reads standard input. On failure returns a negative code and writes a
  * message into err. */
 int tr_source_open_file(struct tr_source **out, const char *path, char *err, size_t errlen);
+/* The same; map = false reads a regular file with read(2) rather than
+ * through a mapped window. The reader of several threads does: moving the
+ * window unmaps pages, and every unmapping interrupts the CPUs running the
+ * process's other threads to flush their TLBs (docs/performance.md). */
+int tr_source_open_file_map(struct tr_source **out, const char *path, bool map, char *err, size_t errlen);
 
 /* The same over bytes in memory (copied; tests and fuzzing). `name` stands
  * for the file name in messages. */

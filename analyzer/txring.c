@@ -23,7 +23,10 @@ struct tr_txring *tr__ring_get(struct tr_obs *o, struct tr_ep *e)
             return NULL;
     }
     struct tr_txring *r = tr__chunks_at(&o->rings, i);
-    memset(r, 0, sizeof *r);
+    /* Only the counts: entries are read below them alone (a 1.7 KB memset
+     * per reuse cost 3 % of a capture of short connections). */
+    r->head = r->count = 0;
+    r->ngaps = r->tsr_head = r->tsr_count = 0;
     r->next_free = TR_NIL;
     e->ring = i;
     return r;

@@ -155,9 +155,9 @@ int tr_cmd_analyze(int argc, char **argv)
     cfg.shard_k = shard_k;
     cfg.shard_n = shard_n;
     /* The report reads every connection once, in order: connections idle
-     * for a second of capture time may be packed away meanwhile
+     * for a quarter of a second of capture time may be packed away meanwhile
      * (analyzer/obs_store.c; docs/performance.md). */
-    cfg.park_idle_ns = 1000000000;
+    cfg.park_idle_ns = 250000000;
     cfg.park_keep = 256;
     FILE *wsout = NULL;
     if (cc.format == TR_FMT_WSFLAGS) {
