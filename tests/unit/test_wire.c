@@ -196,6 +196,63 @@ static void test_built_options_parse_back_identically(void **state)
     assert_int_equal(back.opt.tsval, 77);
 }
 
+/* The common NOP, NOP, TS layout takes a shortcut in the parser; it must
+ * give what the general option walk gives for the same options in another
+ * order (TS, NOP, NOP), field for field (RFC 7323 §3: TSval, TSecr). */
+static void test_nop_nop_timestamps_shortcut_matches_the_general_walk(void **state)
+{
+    (void)state;
+    const uint8_t fast[12] = {1, 1, 8, 10, 0xde, 0xad, 0xbe, 0xef, 0x01, 0x02, 0x03, 0x04};
+    const uint8_t slow[12] = {8, 10, 0xde, 0xad, 0xbe, 0xef, 0x01, 0x02, 0x03, 0x04, 1, 1};
+    struct tr_opts a, b;
+    memset(&a, 0xa5, sizeof a); /* stale bytes from an earlier segment */
+    memset(&b, 0x5a, sizeof b);
+    tr_wire_parse_options(fast, sizeof fast, 20, &a);
+    tr_wire_parse_options(slow, sizeof slow, 20, &b);
+    assert_true(a.has_ts);
+    assert_int_equal(a.tsval, 0xdeadbeefu);
+    assert_int_equal(a.tsecr, 0x01020304u);
+    assert_false(a.has_mss || a.has_wscale || a.sack_perm || a.fastopen);
+    assert_int_equal(a.nsack, 0);
+    assert_int_equal(a.error, TR_OPTERR_NONE);
+    assert_memory_equal(&a, &b, sizeof a);
+    /* a TS option with a wrong length in the same position is not taken */
+    const uint8_t bad[12] = {1, 1, 8, 9, 0, 0, 0, 1, 0, 0, 0, 2};
+    tr_wire_parse_options(bad, sizeof bad, 20, &a);
+    assert_false(a.has_ts);
+    assert_int_equal(a.error, TR_OPTERR_BAD_LEN);
+    assert_int_equal(a.error_offset, 22);
+}
+
+/* Whatever the outcome, no option of an earlier segment survives in the
+ * struct the parser fills (the decoder reuses one per packet). */
+static void test_options_never_leak_from_an_earlier_segment(void **state)
+{
+    (void)state;
+    uint8_t h[20];
+    memcpy(h, tt_syn, 20);
+    struct tr_seg s;
+    const struct {
+        uint8_t doff_byte;
+        uint32_t caplen, total;
+        enum tr_wire_status want;
+    } cases[] = {
+        {0x50, 20, 20, TR_WIRE_OK},           /* no options */
+        {0x40, 20, 20, TR_WIRE_BAD_DOFF},     /* offset 4 */
+        {0x60, 20, 20, TR_WIRE_DOFF_BEYOND},  /* 24-byte header in 20 */
+        {0x60, 20, 40, TR_WIRE_SHORT},        /* options not captured */
+        {0x50, 10, 20, TR_WIRE_SHORT},        /* fixed header cut */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        memset(&s.opt, 0xff, sizeof s.opt);
+        h[12] = cases[i].doff_byte;
+        assert_int_equal(tr_wire_parse_tcp(h, cases[i].caplen, cases[i].total, &s), cases[i].want);
+        assert_false(s.opt.has_ts || s.opt.has_mss || s.opt.sack_perm || s.opt.has_wscale);
+        assert_int_equal(s.opt.nsack, 0);
+        assert_int_equal(s.opt.error, TR_OPTERR_NONE);
+    }
+}
+
 static void test_checksum_of_a_known_segment(void **state)
 {
     (void)state;
@@ -230,6 +287,8 @@ int main(void)
         cmocka_unit_test(test_payload_length_comes_from_the_ip_length),
         cmocka_unit_test(test_built_options_parse_back_identically),
         cmocka_unit_test(test_checksum_of_a_known_segment),
+        cmocka_unit_test(test_nop_nop_timestamps_shortcut_matches_the_general_walk),
+        cmocka_unit_test(test_options_never_leak_from_an_earlier_segment),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
