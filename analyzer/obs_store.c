@@ -13,6 +13,7 @@
  * connections stay resident without a reason; past that, connections idle
  * for park_idle_ns of capture time are parked, least recently used first,
  * at the observer's periodic pass (four times a second of capture time),
+ * ended ones (both sides closed, or reset) at the segment that ended them,
  * and retired ones (out of the flow table for good) as they retire. Connections with segments in flight stay
  * resident whatever their number.
  *

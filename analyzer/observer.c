@@ -483,6 +483,10 @@ void tr_obs_segment_hashed(struct tr_obs *o, const struct tr_seg *s, uint32_t h)
     if ((c->flags & TR_CONN_REUSED) && c->first_frame == s->frame)
         x.ws |= TR_WS_REUSED_PORTS;
     tr__run(&x);
+    /* A connection that has just ended will most likely see no other
+     * segment: it is packed away now rather than after park_idle_ns. */
+    if (o->cfg.park_idle_ns > 0 && o->resident > o->cfg.park_keep && tr__ended(c))
+        tr__store_park(o, c->id, true);
 }
 
 /* ---- input counters ---- */
