@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "analyzer/decode.h"
 #include "analyzer/flowtab.h"
 #include "stack/error.h"
 
@@ -146,7 +147,7 @@ static int tr__run_shard(struct tr__run *r)
 #define TR_BATCH 128       /* items between publications of a position */
 #define TR_SPIN 1024       /* polls of the other side's position before sleeping */
 
-enum { TR_ITEM_SEGMENT = 1, TR_ITEM_TRUNCATED, TR_ITEM_TICK, TR_ITEM_WRAP };
+enum { TR_ITEM_SEGMENT = 1, TR_ITEM_TRUNCATED, TR_ITEM_TICK, TR_ITEM_RAW, TR_ITEM_WRAP };
 
 struct tr__item {
     uint32_t len;      /* bytes of the item, header included, multiple of 8 */
@@ -156,7 +157,8 @@ struct tr__item {
     uint32_t pad2;
     int64_t last_ts;   /* the front's in.last_ts at this packet */
     int64_t now;       /* tick: the time of the pass */
-    /* then struct tr_seg and its captured payload */
+    /* then struct tr_seg and its captured payload, or (TR_ITEM_RAW) struct
+     * tr_pkt and the captured bytes, which the worker decodes */
 };
 
 /* Positions only grow; index = position % TR_RING_BYTES. A side that finds
@@ -268,6 +270,19 @@ static void tr__push(struct tr__worker *w, uint8_t kind, uint32_t arg, int64_t l
     tr__ring_commit(&w->q, n);
 }
 
+/* A packet tr_decode_peek vouched for, undecoded: the worker decodes it. */
+static void tr__push_raw(struct tr__worker *w, uint32_t hash, int64_t last_ts, const struct tr_pkt *pkt)
+{
+    uint32_t n = (uint32_t)(sizeof(struct tr__item) + sizeof *pkt) + pkt->caplen;
+    n = (n + 7) & ~7u;
+    uint8_t *p = tr__ring_reserve(&w->q, n);
+    struct tr__item *it = (struct tr__item *)p;
+    *it = (struct tr__item){.len = n, .kind = TR_ITEM_RAW, .arg = hash, .last_ts = last_ts};
+    memcpy(p + sizeof *it, pkt, sizeof *pkt);
+    memcpy(p + sizeof *it + sizeof *pkt, pkt->data, pkt->caplen);
+    tr__ring_commit(&w->q, n);
+}
+
 static void tr__ring_close(struct tr__ring *q)
 {
     atomic_store(&q->head, q->wpos);
@@ -283,6 +298,18 @@ static void tr__take(struct tr__worker *w, uint8_t *p)
     tr_obs_set_last_ts(w->o, it->last_ts);
     if (it->kind == TR_ITEM_TICK) {
         tr_obs_tick(w->o, it->now, it->arg);
+        return;
+    }
+    if (it->kind == TR_ITEM_RAW) {
+        struct tr_pkt *pkt = (struct tr_pkt *)(p + sizeof *it);
+        pkt->data = p + sizeof *it + sizeof *pkt;
+        struct tr_seg seg;
+        uint32_t cut;
+        enum tr_front fr = tr_obs_front_decode(w->o, pkt, &seg, &cut);
+        if (fr == TR_FRONT_SEGMENT)
+            tr_obs_segment_hashed(w->o, &seg, it->arg);
+        else if (fr == TR_FRONT_TRUNCATED)
+            tr_obs_truncated(w->o, &seg, cut); /* not reached: tr_decode_peek vouched */
         return;
     }
     /* the segment is used in place: its payload follows it */
@@ -328,6 +355,32 @@ static void *tr__worker_main(void *arg)
     return NULL;
 }
 
+/* The reader's own share, in 1/1024ths of the hash space, when it feeds one
+ * worker: reading, peeking and copying cost it about a third of what
+ * decoding and analyzing a packet costs the worker (docs/performance.md). */
+static uint32_t tr__reader_share(void) { return 256; }
+
+/* The worker of position pos in the run's shard, past the reader's share. */
+static unsigned tr__worker_of(uint32_t pos, uint64_t share, uint64_t wmul, unsigned nw)
+{
+    unsigned t = (unsigned)(((uint64_t)(pos - (uint32_t)share) * wmul) >> 32);
+    return t < nw ? t : nw - 1;
+}
+
+/* The periodic pass, to every observer at the packet where it is due. */
+static void tr__tick_all(struct tr__worker *w, unsigned nw, struct tr_obs *own, unsigned tick, int64_t last,
+                         int64_t now)
+{
+    if (!tick)
+        return;
+    for (unsigned t = 0; t < nw; t++)
+        tr__push(&w[t], TR_ITEM_TICK, tick, last, now, NULL);
+    if (own) {
+        tr_obs_set_last_ts(own, last);
+        tr_obs_tick(own, now, tick);
+    }
+}
+
 /* The reader: the calling thread, with nw workers (shards of the flow hash
  * within the run's own shard K of N). */
 static int tr__run_pipeline(struct tr_analysis *a, struct tr_file_result *f, uint32_t idx, unsigned nw)
@@ -347,6 +400,25 @@ static int tr__run_pipeline(struct tr_analysis *a, struct tr_file_result *f, uin
         tr_source_close(src);
         return rc;
     }
+    /* The reader's own share of the connections (TR_READER_SHARE_NUM /
+     * 1024 of the hash space, one worker only): it decodes and analyzes
+     * those itself, so that both threads finish together. */
+    uint64_t share = nw == 1 ? (uint64_t)tr__reader_share() << 22 : 0; /* of 2^32 */
+    uint64_t wmul = ((uint64_t)nw << 32) / ((1ull << 32) - share); /* worker = (pos - share) * wmul >> 32 */
+    struct tr_obs *own = NULL;
+    unsigned o0 = 0;
+    if (share) {
+        struct tr_obs_config ocfg = a->cfg;
+        ocfg.shard_k = ocfg.shard_n = 0; /* routed here */
+        tr__split_limits(&ocfg, nw + 1);
+        if ((rc = tr_obs_new(&own, &ocfg, idx)) < 0) {
+            tr_obs_free(front);
+            tr_source_close(src);
+            return rc;
+        }
+        f->obs[0] = own;
+        o0 = 1;
+    }
     struct tr__worker *w = aligned_alloc(TR_CACHELINE, nw * sizeof *w);
     if (w)
         memset(w, 0, nw * sizeof *w);
@@ -356,11 +428,11 @@ static int tr__run_pipeline(struct tr_analysis *a, struct tr_file_result *f, uin
         rc = TR_ENOMEM;
     for (unsigned t = 0; rc == 0 && t < nw; t++) {
         struct tr_obs_config cfg = a->cfg;
-        tr__shard_of(&a->cfg, t, nw, &cfg.shard_k, &cfg.shard_n);
-        tr__split_limits(&cfg, nw);
+        cfg.shard_k = cfg.shard_n = 0; /* the reader routes */
+        tr__split_limits(&cfg, nw + o0);
         if ((rc = tr_obs_new(&w[t].o, &cfg, idx)) < 0)
             break;
-        f->obs[t] = w[t].o;
+        f->obs[o0 + t] = w[t].o;
         w[t].q.buf = bufs + (size_t)t * TR_RING_BYTES;
         pthread_mutex_init(&w[t].q.mu, NULL);
         pthread_cond_init(&w[t].q.cv, NULL);
@@ -372,7 +444,7 @@ static int tr__run_pipeline(struct tr_analysis *a, struct tr_file_result *f, uin
         }
         started++;
     }
-    f->nobs = nw;
+    f->nobs = o0 + nw;
     uint32_t bn = a->cfg.shard_n > 1 ? a->cfg.shard_n : 1, bk = a->cfg.shard_n > 1 ? a->cfg.shard_k : 0;
     struct tr__run r0 = {.a = a, .f = f, .t = 0};
     struct tr_pkt pkt;
@@ -380,20 +452,51 @@ static int tr__run_pipeline(struct tr_analysis *a, struct tr_file_result *f, uin
     int rd = 0;
     while (rc == 0 && (rd = tr_source_next(src, &pkt)) == 1) {
         struct tr_seg seg;
-        uint32_t cut;
-        unsigned tick;
-        enum tr_front fr = tr_obs_front(front, &pkt, &seg, &cut, &tick);
-        int64_t last = tr_obs_input(front)->last_ts;
-        if (tick)
-            for (unsigned t = 0; t < nw; t++)
-                tr__push(&w[t], TR_ITEM_TICK, tick, last, pkt.ts_ns, NULL);
-        if (fr != TR_FRONT_NONE) {
-            /* the run's shard, then the worker's within it, without a
-             * division: floor(h*N/2^32) and floor(frac(h*N/2^32) * W) */
-            uint32_t h = tr_flow_hash(&seg);
+        uint32_t cut, h;
+        tr_obs_front_header(front, &pkt);
+        if (tr_decode_peek(&pkt, &h)) {
+            /* The common case: the worker decodes it (and counts what the
+             * decode finds); the reader only routes it. */
+            unsigned tick = tr_obs_front_tick(front, pkt.ts_ns);
+            int64_t last = tr_obs_input(front)->last_ts;
+            tr__tick_all(w, nw, own, tick, last, pkt.ts_ns);
             uint64_t x = (uint64_t)h * bn;
-            if ((uint32_t)(x >> 32) == bk) {
-                unsigned t = tr_shard_of((uint32_t)x, nw);
+            uint32_t pos = (uint32_t)x;
+            if ((uint32_t)(x >> 32) != bk) {
+                /* another run's shard: decoded here for the file's counters,
+                 * which every shard reports whole */
+                tr_obs_front_decode(front, &pkt, &seg, &cut);
+            } else if (pos < share) {
+                tr_obs_set_last_ts(own, last);
+                if (tr_obs_front_decode(own, &pkt, &seg, &cut) == TR_FRONT_SEGMENT)
+                    tr_obs_segment_hashed(own, &seg, h);
+            } else {
+                tr__push_raw(&w[tr__worker_of(pos, share, wmul, nw)], h, last, &pkt);
+            }
+            if ((++n & (TR_PROGRESS_EVERY - 1)) == 0)
+                tr__progress(&r0, src, n, false);
+            continue;
+        }
+        enum tr_front fr = tr_obs_front_decode(front, &pkt, &seg, &cut);
+        unsigned tick = fr == TR_FRONT_SEGMENT ? tr_obs_front_tick(front, pkt.ts_ns) : 0;
+        int64_t last = tr_obs_input(front)->last_ts;
+        tr__tick_all(w, nw, own, tick, last, pkt.ts_ns);
+        if (fr != TR_FRONT_NONE) {
+            /* the run's shard without a division: floor(h*N/2^32), and the
+             * position within it, frac(h*N/2^32) */
+            h = tr_flow_hash(&seg);
+            uint64_t x = (uint64_t)h * bn;
+            uint32_t pos = (uint32_t)x;
+            if ((uint32_t)(x >> 32) != bk) {
+                /* another run's shard */
+            } else if (pos < share) {
+                tr_obs_set_last_ts(own, last);
+                if (fr == TR_FRONT_SEGMENT)
+                    tr_obs_segment_hashed(own, &seg, h);
+                else
+                    tr_obs_truncated(own, &seg, cut);
+            } else {
+                unsigned t = tr__worker_of(pos, share, wmul, nw);
                 tr__push(&w[t], fr == TR_FRONT_SEGMENT ? TR_ITEM_SEGMENT : TR_ITEM_TRUNCATED,
                          fr == TR_FRONT_SEGMENT ? h : cut, last, 0, &seg);
             }
@@ -404,6 +507,10 @@ static int tr__run_pipeline(struct tr_analysis *a, struct tr_file_result *f, uin
     for (unsigned t = 0; t < started; t++) {
         w[t].last_ts = tr_obs_input(front)->last_ts;
         tr__ring_close(&w[t].q);
+    }
+    if (own) {
+        tr_obs_set_last_ts(own, tr_obs_input(front)->last_ts);
+        tr_obs_finish(own);
     }
     for (unsigned t = 0; t < started; t++) {
         pthread_join(w[t].th, NULL);
@@ -422,10 +529,11 @@ static int tr__run_pipeline(struct tr_analysis *a, struct tr_file_result *f, uin
     tr_source_close(src);
     /* the file-wide counters are the front's; the connections' the workers' */
     f->in = *tr_obs_input(front);
-    for (unsigned t = 0; t < nw; t++) {
-        const struct tr_input_stats *s = w[t].o ? tr_obs_input(w[t].o) : NULL;
+    for (unsigned k = 0; k < f->nobs; k++) {
+        const struct tr_input_stats *s = f->obs[k] ? tr_obs_input(f->obs[k]) : NULL;
         if (!s)
             continue;
+        tr_obs_input_merge(&f->in, s); /* what the workers decoded */
         f->in.conns_dropped += s->conns_dropped;
         f->in.pkts_untracked += s->pkts_untracked;
         f->in.conns_evicted += s->conns_evicted;

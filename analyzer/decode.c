@@ -3,6 +3,7 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "analyzer/flowtab.h"
 #include "stack/wire.h"
 
 #define ETH_IPV4 0x0800
@@ -330,4 +331,27 @@ const char *tr_dec_name(enum tr_dec d)
         "tcp", "not-ip", "not-tcp", "fragment", "truncated", "malformed", "unsupported-link",
     };
     return (unsigned)d < TR_DEC_COUNT ? names[d] : "?";
+}
+
+bool tr_decode_peek(const struct tr_pkt *pkt, uint32_t *hash)
+{
+    /* Exactly the conditions under which tr_decode returns TR_DEC_TCP for
+     * such a frame (tr__link_fixed, tr__ipv4, tr__tcp, tr_wire_parse_tcp):
+     * the fixed TCP header captured, IHL and data offset consistent with
+     * the IP length (not 0: a TSO capture), not a fragment. */
+    const uint8_t *p = pkt->data;
+    uint32_t n = pkt->caplen;
+    if (pkt->linktype != TR_LINK_ETHERNET || n < 14 + 20 || tr_get16(p + 12) != ETH_IPV4)
+        return false;
+    const uint8_t *ip = p + 14;
+    uint32_t ihl = (ip[0] & 0x0f) * 4u, tot = tr_get16(ip + 2);
+    if ((ip[0] >> 4) != 4 || ihl < 20 || tot < ihl + TR_TCP_HDR_MIN || n < 14 + ihl + TR_TCP_HDR_MIN ||
+        (tr_get16(ip + 6) & 0x3fff) != 0 || ip[9] != 6)
+        return false;
+    const uint8_t *tcp = ip + ihl;
+    uint32_t hlen = (uint32_t)(tcp[12] >> 4) * 4u;
+    if (hlen < TR_TCP_HDR_MIN || hlen > tot - ihl)
+        return false;
+    *hash = tr_flow_hash4(ip + 12, ip + 16, tr_get16(tcp), tr_get16(tcp + 2));
+    return true;
 }

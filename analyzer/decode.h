@@ -53,4 +53,10 @@ enum tr_dec tr_decode(const struct tr_pkt *pkt, bool verify_csum, struct tr_seg 
 
 const char *tr_dec_name(enum tr_dec d);
 
+/* The common case without a full decode: an untagged Ethernet frame with an
+ * unfragmented IPv4 packet carrying a TCP header that tr_decode takes
+ * (TR_DEC_TCP). Returns true and the segment's flow hash (tr_flow_hash) for
+ * such a packet; false for anything else, which must be decoded in full. */
+bool tr_decode_peek(const struct tr_pkt *pkt, uint32_t *hash);
+
 #endif

@@ -22,6 +22,8 @@ struct tr_flowtab {
  * a connection hash alike. Deterministic across runs and machines, so shards
  * agree. */
 uint32_t tr_flow_hash(const struct tr_seg *s);
+/* tr_flow_hash of an IPv4 segment, from its 4-byte addresses and its ports. */
+uint32_t tr_flow_hash4(const uint8_t *src, const uint8_t *dst, uint16_t sport, uint16_t dport);
 
 int tr_flowtab_init(struct tr_flowtab *t, uint32_t initial);
 void tr_flowtab_free(struct tr_flowtab *t);

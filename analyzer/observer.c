@@ -500,8 +500,8 @@ static void tr__note_linktype(struct tr_input_stats *in, uint32_t lt)
         in->linktypes[in->nlinktypes++] = lt;
 }
 
-static void tr__note_input(struct tr_obs *o, const struct tr_pkt *pkt, enum tr_dec d,
-                           const struct tr_dec_info *info)
+/* What the record alone tells: counted for every packet, by the reader. */
+void tr_obs_front_header(struct tr_obs *o, const struct tr_pkt *pkt)
 {
     struct tr_input_stats *in = &o->in;
     if (in->packets == 0)
@@ -514,11 +514,6 @@ static void tr__note_input(struct tr_obs *o, const struct tr_pkt *pkt, enum tr_d
     tr__note_linktype(in, pkt->linktype);
     if (pkt->caplen < pkt->origlen)
         in->snaplen_cut++;
-    if (in->by_dec[d]++ == 0) {
-        in->first_dec_frame[d] = pkt->frame;
-        in->first_dec_offset[d] = pkt->offset;
-        in->first_dec_reason[d] = info->reason;
-    }
 }
 
 /* A TCP header the snaplen cut: the segment cannot be analyzed; its
@@ -534,48 +529,69 @@ static void tr__truncated_header(struct tr_obs *o, const struct tr_seg *s, uint3
     tr__find_at(o, c, TR_RULE_CAP_TRUNCATED_HEADER, dir, s->frame, s->ts_ns, args);
 }
 
-/* The file-wide half of tr_obs_packet: decode and input counters. */
-enum tr_front tr_obs_front(struct tr_obs *o, const struct tr_pkt *pkt, struct tr_seg *seg, uint32_t *cut,
-                           unsigned *tick)
+enum tr_front tr_obs_front_decode(struct tr_obs *o, const struct tr_pkt *pkt, struct tr_seg *seg,
+                                  uint32_t *cut)
 {
     struct tr_dec_info info;
     enum tr_dec d = tr_decode(pkt, o->cfg.verify_checksums, seg, &info);
-    if (o->in.packets == 0 && o->cfg.stop_relative) {
-        o->cfg.stop_after_ns += pkt->ts_ns;
-        o->cfg.stop_relative = false;
+    struct tr_input_stats *in = &o->in;
+    if (in->by_dec[d]++ == 0) {
+        in->first_dec_frame[d] = pkt->frame;
+        in->first_dec_offset[d] = pkt->offset;
+        in->first_dec_reason[d] = info.reason;
     }
-    tr__note_input(o, pkt, d, &info);
-    *tick = 0;
     if (d == TR_DEC_TRUNCATED && (info.segflags & TR_SEGF_PORTS)) {
         *cut = pkt->caplen - info.offset;
         return TR_FRONT_TRUNCATED;
     }
     if (d != TR_DEC_TCP)
         return TR_FRONT_NONE;
-    if (o->cfg.linger_ns >= 0 && pkt->ts_ns >= o->next_linger) {
-        *tick |= TR_TICK_EXPIRE;
-        o->next_linger = tr__since(pkt->ts_ns, -1000000000); /* once a second of capture time */
-    }
-    /* Parking four times a second keeps fewer connections resident than
-     * once a second did, for the same work (docs/performance.md, memory). */
-    if (o->cfg.linger_ns >= 0 && pkt->ts_ns >= o->next_park) {
-        *tick |= TR_TICK_PARK;
-        o->next_park = tr__since(pkt->ts_ns, -250000000);
-    }
-    o->in.tcp++;
+    in->tcp++;
     if (info.segflags & TR_SEGF_OPTS_CUT)
-        o->in.opts_cut++;
+        in->opts_cut++;
     if (info.segflags & TR_SEGF_IPLEN_ZERO)
-        o->in.iplen_zero++;
+        in->iplen_zero++;
     if (info.segflags & TR_SEGF_IPLEN_BEYOND)
-        o->in.iplen_beyond++;
+        in->iplen_beyond++;
     if (seg->caplen < seg->len)
-        o->in.payload_cut++;
+        in->payload_cut++;
     if (seg->csum == TR_CSUM_BAD)
-        o->in.bad_checksum++;
+        in->bad_checksum++;
     if (info.segflags & TR_SEGF_OPTS_CUT)
         seg->opt.error = TR_OPTERR_UNKNOWN; /* the checks skip them */
     return TR_FRONT_SEGMENT;
+}
+
+unsigned tr_obs_front_tick(struct tr_obs *o, int64_t ts)
+{
+    unsigned tick = 0;
+    if (o->cfg.linger_ns < 0)
+        return 0;
+    if (ts >= o->next_linger) {
+        tick |= TR_TICK_EXPIRE;
+        o->next_linger = tr__since(ts, -1000000000); /* once a second of capture time */
+    }
+    /* Parking four times a second keeps fewer connections resident than
+     * once a second did, for the same work (docs/performance.md, memory). */
+    if (ts >= o->next_park) {
+        tick |= TR_TICK_PARK;
+        o->next_park = tr__since(ts, -250000000);
+    }
+    return tick;
+}
+
+/* The file-wide half of tr_obs_packet: decode, input counters, the pass due. */
+enum tr_front tr_obs_front(struct tr_obs *o, const struct tr_pkt *pkt, struct tr_seg *seg, uint32_t *cut,
+                           unsigned *tick)
+{
+    if (o->in.packets == 0 && o->cfg.stop_relative) {
+        o->cfg.stop_after_ns += pkt->ts_ns;
+        o->cfg.stop_relative = false;
+    }
+    tr_obs_front_header(o, pkt);
+    enum tr_front f = tr_obs_front_decode(o, pkt, seg, cut);
+    *tick = f == TR_FRONT_SEGMENT ? tr_obs_front_tick(o, pkt->ts_ns) : 0;
+    return f;
 }
 
 void tr_obs_tick(struct tr_obs *o, int64_t now, unsigned what)
@@ -591,6 +607,26 @@ void tr_obs_tick(struct tr_obs *o, int64_t now, unsigned what)
 void tr_obs_truncated(struct tr_obs *o, const struct tr_seg *seg, uint32_t cut) { tr__truncated_header(o, seg, cut); }
 
 void tr_obs_set_last_ts(struct tr_obs *o, int64_t ts) { o->in.last_ts = ts; }
+
+void tr_obs_input_merge(struct tr_input_stats *into, const struct tr_input_stats *from)
+{
+    for (unsigned d = 0; d < TR_DEC_COUNT; d++) {
+        if (!from->by_dec[d])
+            continue;
+        if (!into->by_dec[d] || from->first_dec_frame[d] < into->first_dec_frame[d]) {
+            into->first_dec_frame[d] = from->first_dec_frame[d];
+            into->first_dec_offset[d] = from->first_dec_offset[d];
+            into->first_dec_reason[d] = from->first_dec_reason[d];
+        }
+        into->by_dec[d] += from->by_dec[d];
+    }
+    into->tcp += from->tcp;
+    into->opts_cut += from->opts_cut;
+    into->iplen_zero += from->iplen_zero;
+    into->iplen_beyond += from->iplen_beyond;
+    into->payload_cut += from->payload_cut;
+    into->bad_checksum += from->bad_checksum;
+}
 
 void tr_obs_packet(struct tr_obs *o, const struct tr_pkt *pkt)
 {

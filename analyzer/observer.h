@@ -168,6 +168,18 @@ enum { TR_TICK_PARK = 1u << 0, TR_TICK_EXPIRE = 1u << 1 };
 enum tr_front tr_obs_front(struct tr_obs *o, const struct tr_pkt *pkt, struct tr_seg *seg, uint32_t *cut,
                            unsigned *tick);
 void tr_obs_tick(struct tr_obs *o, int64_t now, unsigned what);
+/* tr_obs_front in its three parts, for a reader that has other threads
+ * decode: the counters every record gives (packets, times, link types,
+ * snaplen), on the reader's observer for every packet; the decode and its
+ * counters, on the observer that decodes it (the reader's counters are then
+ * summed with the others': tr_obs_input_merge); the pass due at a TCP
+ * segment's time (TR_TICK_*), on the reader's observer, in packet order. */
+void tr_obs_front_header(struct tr_obs *o, const struct tr_pkt *pkt);
+enum tr_front tr_obs_front_decode(struct tr_obs *o, const struct tr_pkt *pkt, struct tr_seg *seg,
+                                  uint32_t *cut);
+unsigned tr_obs_front_tick(struct tr_obs *o, int64_t ts);
+/* Adds the decode counters of `from` into `into` (first frames: the earlier). */
+void tr_obs_input_merge(struct tr_input_stats *into, const struct tr_input_stats *from);
 void tr_obs_truncated(struct tr_obs *o, const struct tr_seg *seg, uint32_t cut);
 void tr_obs_set_last_ts(struct tr_obs *o, int64_t ts);
 /* End of input: resolves what was pending and records how connections ended. */

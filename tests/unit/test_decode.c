@@ -6,6 +6,7 @@
 
 #include "../support/tt.h"
 #include "analyzer/decode.h"
+#include "analyzer/flowtab.h"
 #include "stack/wire.h"
 
 /* Link types not named in analyzer/source.h. */
@@ -896,6 +897,109 @@ static void test_checksum_is_unverified_when_the_payload_was_cut(void **state)
     tt_done(&r);
 }
 
+/* ---- tr_decode_peek: the reader's shortcut must agree with tr_decode ---- */
+
+/* peek on caplen bytes of f (heap copy); returns whether it vouched. */
+static bool tt_peek(const uint8_t *f, uint32_t caplen, uint32_t linktype, uint32_t *h)
+{
+    uint8_t *copy = malloc(caplen ? caplen : 1);
+    assert_non_null(copy);
+    memcpy(copy, f, caplen);
+    struct tr_pkt pkt = {.data = copy, .caplen = caplen, .origlen = caplen, .frame = 1, .linktype = linktype};
+    bool ok = tr_decode_peek(&pkt, h);
+    free(copy);
+    return ok;
+}
+
+static void test_peek_takes_a_plain_ethernet_ipv4_tcp_frame_with_the_decoders_hash(void **state)
+{
+    (void)state;
+    uint32_t h = 0;
+    assert_true(tt_peek(tt_eth_ip4, sizeof tt_eth_ip4, TR_LINK_ETHERNET, &h));
+    struct tt_dec r = tt_decode(TR_LINK_ETHERNET, tt_eth_ip4, sizeof tt_eth_ip4);
+    tt_assert_dec(&r, TR_DEC_TCP);
+    assert_int_equal(h, tr_flow_hash(&r.seg));
+    tt_done(&r);
+    /* the other direction of the same connection hashes alike */
+    uint8_t rev[sizeof tt_eth_ip4];
+    memcpy(rev, tt_eth_ip4, sizeof rev);
+    memcpy(rev + 26, tt_eth_ip4 + 30, 4);
+    memcpy(rev + 30, tt_eth_ip4 + 26, 4);
+    memcpy(rev + 34, tt_eth_ip4 + 36, 2);
+    memcpy(rev + 36, tt_eth_ip4 + 34, 2);
+    uint32_t h2 = 0;
+    assert_true(tt_peek(rev, sizeof rev, TR_LINK_ETHERNET, &h2));
+    assert_int_equal(h2, h);
+}
+
+/* Frames the decoder does not take as TCP, or takes only by a route the
+ * shortcut leaves to it (TSO length 0, VLAN, IPv6, another link type). */
+static void test_peek_declines_what_it_must_leave_to_the_decoder(void **state)
+{
+    (void)state;
+    uint8_t f[sizeof tt_eth_ip4];
+    uint32_t h;
+    const struct {
+        unsigned at;
+        uint8_t val;
+        const char *what;
+    } cases[] = {
+        {12, 0x81, "VLAN tag"},          {14, 0x65, "IP version 6 in an IPv4 EtherType"},
+        {14, 0x44, "IHL 4"},             {16, 0x00, "total length 0 (TSO)"},
+        {17, 0x27, "total length 39"},   {20, 0x20, "more fragments"},
+        {21, 0x01, "fragment offset"},   {23, 0x11, "UDP"},
+        {46, 0x40, "data offset 4"},     {46, 0x70, "data offset past the IP length"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        memcpy(f, tt_eth_ip4, sizeof f);
+        if (cases[i].at == 16)
+            f[17] = 0;
+        f[cases[i].at] = cases[i].val;
+        if (tt_peek(f, sizeof f, TR_LINK_ETHERNET, &h))
+            fail_msg("peek took a frame with %s", cases[i].what);
+    }
+    assert_false(tt_peek(tt_eth_ip4, 14 + 20 + 19, TR_LINK_ETHERNET, &h)); /* TCP header cut */
+    assert_false(tt_peek(tt_eth_ip4, sizeof tt_eth_ip4, TR_LINK_LINUX_SLL, &h));
+    assert_false(tt_peek(tt_eth_ip6, sizeof tt_eth_ip6, TR_LINK_ETHERNET, &h));
+    /* options cut by the snaplen: still TCP for the decoder, and for peek */
+    memcpy(f, tt_eth_ip4, sizeof f);
+    f[46] = 0x60; /* data offset 6: 4 bytes of options, "abcd" taken as them */
+    assert_true(tt_peek(f, 14 + 20 + 22, TR_LINK_ETHERNET, &h));
+}
+
+/* Whatever the bytes: when peek vouches, tr_decode says TCP with the same
+ * hash. 200,000 mutations of a plain frame (seeded, reproducible), over the
+ * bytes both look at and at every captured length. */
+static void test_peek_never_vouches_for_what_the_decoder_rejects(void **state)
+{
+    (void)state;
+    uint64_t x = 0x9e3779b97f4a7c15ull;
+    unsigned vouched = 0, agreed = 0;
+    for (unsigned i = 0; i < 200000; i++) {
+        uint8_t f[sizeof tt_eth_ip4];
+        memcpy(f, tt_eth_ip4, sizeof f);
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        for (unsigned m = 0; m < 1 + (x & 3); m++) {
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            f[12 + (x >> 8) % 40] = (uint8_t)(x >> 48);
+        }
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        uint32_t caplen = (x & 1) ? sizeof f : (uint32_t)((x >> 16) % (sizeof f + 1));
+        uint32_t h;
+        if (!tt_peek(f, caplen, TR_LINK_ETHERNET, &h))
+            continue;
+        vouched++;
+        struct tt_dec r = tt_decode_cut(TR_LINK_ETHERNET, f, caplen, caplen, false);
+        if (r.d != TR_DEC_TCP || tr_flow_hash(&r.seg) != h)
+            fail_msg("mutation %u: peek vouched, decoder said %s (%s)", i, tr_dec_name(r.d),
+                     r.info.reason ? r.info.reason : "");
+        agreed++;
+        tt_done(&r);
+    }
+    assert_int_equal(agreed, vouched);
+    assert_true(vouched > 1000); /* the sweep did exercise the vouching path */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -958,6 +1062,9 @@ int main(void)
         cmocka_unit_test(test_bad_checksum_is_verified_bad),
         cmocka_unit_test(test_ipv6_checksum_computed_by_the_wire_code_is_verified_good),
         cmocka_unit_test(test_checksum_is_unverified_when_the_payload_was_cut),
+        cmocka_unit_test(test_peek_takes_a_plain_ethernet_ipv4_tcp_frame_with_the_decoders_hash),
+        cmocka_unit_test(test_peek_declines_what_it_must_leave_to_the_decoder),
+        cmocka_unit_test(test_peek_never_vouches_for_what_the_decoder_rejects),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
