@@ -617,6 +617,28 @@ uint64_t tr_file_released_rule(const struct tr_file_result *f, unsigned r)
     return n;
 }
 
+bool tr_conn_iter_next_ref(struct tr_conn_iter *it, unsigned *obs, uint32_t *id)
+{
+    const struct tr_file_result *f = it->f;
+    unsigned bk = TR_MAX_SHARDS;
+    uint64_t best = 0;
+    for (unsigned k = 0; k < f->nobs; k++) {
+        if (it->pos[k] >= it->n[k])
+            continue;
+        uint64_t ff = tr_obs_first_frame(f->obs[k], it->order[k][it->pos[k]]);
+        if (bk == TR_MAX_SHARDS || ff < best) {
+            best = ff;
+            bk = k;
+        }
+    }
+    if (bk == TR_MAX_SHARDS)
+        return false;
+    *obs = bk;
+    *id = it->order[bk][it->pos[bk]++];
+    it->index++;
+    return true;
+}
+
 const struct tr_conn *tr_conn_iter_next(struct tr_conn_iter *it, const struct tr_obs **obs)
 {
     const struct tr_file_result *f = it->f;

@@ -82,6 +82,9 @@ void tr_conn_iter_init(struct tr_conn_iter *it, const struct tr_file_result *f);
 uint64_t tr_file_released(const struct tr_file_result *f);
 uint64_t tr_file_released_rule(const struct tr_file_result *f, unsigned r);
 const struct tr_conn *tr_conn_iter_next(struct tr_conn_iter *it, const struct tr_obs **obs);
+/* The same order without the connections: which observer (f->obs[*obs])
+ * and which id (tr_obs_view) comes next; false at the end. */
+bool tr_conn_iter_next_ref(struct tr_conn_iter *it, unsigned *obs, uint32_t *id);
 
 /* Input counters of a file: the file-wide ones (the same in every shard)
  * with the per-connection ones summed over the shards. */

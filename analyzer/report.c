@@ -1,4 +1,5 @@
 /* Names shared by the reports, totals, and the JSON report's frame. */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -250,6 +251,168 @@ static int tr__dump(FILE *out, json_t *j)
     return r;
 }
 
+/* ---- the connections of one file, formatted by several threads ----
+ *
+ * With --threads N the report's connections are formatted by N threads: the
+ * file's connections, in report order, are cut into chunks of TR_PAR_CHUNK;
+ * chunk j is formatted by thread j mod N into one of its TR_PAR_SLOTS
+ * buffers, and this thread writes the chunks in order. Memory stays that of
+ * N * TR_PAR_SLOTS chunks; the bytes are those of the one-thread writer. */
+#define TR_PAR_CHUNK 64u
+#define TR_PAR_SLOTS 2u
+
+struct tr__ref {
+    uint32_t obs, id;
+};
+
+struct tr__par;
+
+struct tr__fmt {
+    struct tr__par *p;
+    unsigned t;
+    struct tr_jbuf buf[TR_PAR_SLOTS];
+    uint32_t chunk[TR_PAR_SLOTS];
+    bool ready[TR_PAR_SLOTS];
+    struct tr_totals tot;
+    struct tr_conn scratch;
+    pthread_t th;
+};
+
+struct tr__par {
+    const struct tr_file_result *f;
+    const struct tr__ref *refs;
+    uint32_t n, nchunks;
+    int64_t t0;
+    bool lead;           /* the file's first connection is the report's first */
+    unsigned nfmt;
+    struct tr__fmt *fmt;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    bool stop;           /* the writer failed: formatters leave */
+};
+
+static void tr__par_chunk(struct tr__fmt *w, struct tr_jbuf *b, uint32_t j)
+{
+    const struct tr__par *p = w->p;
+    uint32_t end = (j + 1) * TR_PAR_CHUNK < p->n ? (j + 1) * TR_PAR_CHUNK : p->n;
+    for (uint32_t i = j * TR_PAR_CHUNK; i < end; i++) {
+        const struct tr_obs *o = p->f->obs[p->refs[i].obs];
+        const struct tr_conn *c = tr_obs_view(o, p->refs[i].id, &w->scratch);
+        if (i == 0 && p->lead)
+            TR_JB(b, "\n");
+        else
+            TR_JB(b, ",\n");
+        tr__count_conn(o, c, &w->tot);
+        tr_json_conn_write(b, o, c, i, p->t0);
+    }
+}
+
+static void *tr__par_main(void *arg)
+{
+    struct tr__fmt *w = arg;
+    struct tr__par *p = w->p;
+    for (uint32_t j = w->t, round = 0; j < p->nchunks; j += p->nfmt, round++) {
+        unsigned s = round % TR_PAR_SLOTS;
+        pthread_mutex_lock(&p->mu);
+        while (w->ready[s] && !p->stop)
+            pthread_cond_wait(&p->cv, &p->mu);
+        bool stop = p->stop;
+        pthread_mutex_unlock(&p->mu);
+        if (stop)
+            break;
+        w->buf[s].len = 0;
+        tr__par_chunk(w, &w->buf[s], j);
+        pthread_mutex_lock(&p->mu);
+        w->chunk[s] = j;
+        w->ready[s] = true;
+        pthread_cond_broadcast(&p->cv);
+        pthread_mutex_unlock(&p->mu);
+    }
+    return NULL;
+}
+
+/* Writes the connections of f with nfmt threads; returns -1 on a write
+ * error, 1 when the threads could not be had (nothing written: the caller
+ * writes them itself). */
+static int tr__par_connections(FILE *out, const struct tr_file_result *f, const struct tr_input_stats *in,
+                               unsigned nfmt, bool lead, struct tr_totals *t)
+{
+    struct tr_conn_iter it;
+    tr_conn_iter_init(&it, f);
+    uint32_t cap = 0;
+    for (unsigned k = 0; k < f->nobs; k++)
+        cap += it.n[k];
+    struct tr__ref *refs = malloc((cap ? cap : 1) * sizeof *refs);
+    struct tr__fmt *fmt = calloc(nfmt, sizeof *fmt);
+    if (!refs || !fmt) {
+        free(refs);
+        free(fmt);
+        return 1;
+    }
+    uint32_t n = 0;
+    unsigned ko;
+    uint32_t id;
+    while (n < cap && tr_conn_iter_next_ref(&it, &ko, &id))
+        refs[n++] = (struct tr__ref){ko, id};
+    struct tr__par p = {.f = f, .refs = refs, .n = n, .nchunks = (n + TR_PAR_CHUNK - 1) / TR_PAR_CHUNK,
+                        .t0 = in->first_pkt_ts, .lead = lead, .nfmt = nfmt, .fmt = fmt};
+    pthread_mutex_init(&p.mu, NULL);
+    pthread_cond_init(&p.cv, NULL);
+    unsigned started = 0;
+    for (; started < nfmt; started++) {
+        fmt[started].p = &p;
+        fmt[started].t = started;
+        if (pthread_create(&fmt[started].th, NULL, tr__par_main, &fmt[started]) != 0)
+            break;
+    }
+    int r = 0;
+    if (started < nfmt) {
+        r = 1; /* fewer threads than chunks need: the caller writes it all */
+    } else {
+        for (uint32_t j = 0; j < p.nchunks; j++) {
+            struct tr__fmt *w = &fmt[j % nfmt];
+            unsigned s = (j / nfmt) % TR_PAR_SLOTS;
+            pthread_mutex_lock(&p.mu);
+            while (!(w->ready[s] && w->chunk[s] == j))
+                pthread_cond_wait(&p.cv, &p.mu);
+            pthread_mutex_unlock(&p.mu);
+            if (r == 0 && tr_jbuf_flush(&w->buf[s], out) < 0)
+                r = -1;
+            pthread_mutex_lock(&p.mu);
+            w->ready[s] = false;
+            if (r < 0)
+                p.stop = true;
+            pthread_cond_broadcast(&p.cv);
+            pthread_mutex_unlock(&p.mu);
+            if (r < 0)
+                break;
+        }
+    }
+    pthread_mutex_lock(&p.mu);
+    p.stop = true;
+    pthread_cond_broadcast(&p.cv);
+    pthread_mutex_unlock(&p.mu);
+    for (unsigned k = 0; k < started; k++)
+        pthread_join(fmt[k].th, NULL);
+    for (unsigned k = 0; k < nfmt; k++) {
+        if (r == 0) {
+            t->connections += fmt[k].tot.connections;
+            for (unsigned a = 0; a < 3; a++)
+                for (unsigned b = 0; b < 2; b++)
+                    t->by_sev_class[a][b] += fmt[k].tot.by_sev_class[a][b];
+            for (unsigned q = 0; q < TR_RULE_COUNT; q++)
+                t->by_rule[q] += fmt[k].tot.by_rule[q];
+        }
+        for (unsigned s = 0; s < TR_PAR_SLOTS; s++)
+            tr_jbuf_free(&fmt[k].buf[s]);
+    }
+    pthread_mutex_destroy(&p.mu);
+    pthread_cond_destroy(&p.cv);
+    free(refs);
+    free(fmt);
+    return r;
+}
+
 /* The connections, written by the streaming writer (tr_json_conn_write), or
  * with TCPREF_JSON_TREE=1 in the environment by dumping tr_json_conn()'s
  * jansson tree, the reference the streaming writer is tested against. */
@@ -265,6 +428,20 @@ static int tr__connections(FILE *out, const struct tr_analysis *a, struct tr_tot
         const struct tr_input_stats *in = tr_file_input(f);
         struct tr_conn_iter it;
         tr_conn_iter_init(&it, f);
+        uint32_t nconns = 0;
+        for (unsigned k = 0; k < f->nobs; k++)
+            nconns += it.n[k];
+        unsigned nfmt = a->threads < nconns / TR_PAR_CHUNK ? a->threads : nconns / TR_PAR_CHUNK;
+        if (!tree && nfmt > 1 && in) {
+            if ((r = tr_jbuf_flush(&b, out)) < 0)
+                break;
+            int pr = tr__par_connections(out, f, in, nfmt, first, t);
+            if (pr <= 0) {
+                r = pr;
+                first = false;
+                continue;
+            }
+        }
         const struct tr_obs *o;
         for (const struct tr_conn *c; r == 0 && (c = tr_conn_iter_next(&it, &o));) {
             if (first)

@@ -221,10 +221,74 @@ def test_time_stepping_back_at_the_linger_boundary(res, tcpref, files):
             same(res, "stepping back, %d shards merged" % n, ref, merge_shards(tcpref, [p], n))
 
 
+def replicated_capture(root, out, copies=24):
+    """Real kernel traffic with many connections: the IPv4 records of several
+    corpus captures, each copied `copies` times with the second octet of both
+    addresses set to the copy's number and its times shifted by 1.7 ms per
+    copy, all merged in time order. Classic pcap, Ethernet, as the corpus
+    captures are; checksums are not verified by default."""
+    import struct
+    names = ("kernel-many-short", "kernel-bulk-loss-sack", "kernel-clean-reqresp", "kernel-zero-window",
+             "kernel-rto-backoff", "kernel-tail-loss", "kernel-rst-abort", "kernel-half-close")
+    recs = []
+    for name in names:
+        path = os.path.join(root, "corpus", name, "capture.pcap")
+        if not os.path.exists(path):
+            continue
+        data = open(path, "rb").read()
+        magic, _, _, _, _, _, link = struct.unpack("<IHHiIII", data[:24])
+        if magic not in (0xa1b2c3d4, 0xa1b23c4d) or link != 1:
+            continue
+        scale = 1000 if magic == 0xa1b2c3d4 else 1
+        off = 24
+        while off + 16 <= len(data):
+            sec, frac, incl, orig = struct.unpack("<IIII", data[off:off + 16])
+            frame = data[off + 16:off + 16 + incl]
+            off += 16 + incl
+            if len(frame) < 34 or frame[12:14] != b"\x08\x00":
+                continue
+            for k in range(copies):
+                f = bytearray(frame)
+                f[14 + 13] = f[14 + 17] = k + 1
+                recs.append((sec * 10**9 + frac * scale + k * 1700000, orig, bytes(f)))
+    recs.sort(key=lambda r: r[0])
+    with open(out, "wb") as f:
+        f.write(struct.pack("<IHHiIII", 0xa1b23c4d, 2, 4, 0, 0, 262144, 1))
+        for ns, orig, frame in recs:
+            f.write(struct.pack("<IIII", ns // 10**9, ns % 10**9, len(frame), orig))
+            f.write(frame)
+    return len(recs)
+
+
+def test_many_connections_written_by_several_threads(res, tcpref, files):
+    """With --threads N and more than 2 x 64 connections in a file, N threads
+    format the JSON report's connections in chunks; it must be the bytes of
+    the one-thread writer and of the jansson tree."""
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    with tempfile.TemporaryDirectory() as d:
+        p = os.path.join(d, "replicated.pcap")
+        n = replicated_capture(root, p)
+        ref = run([tcpref, "analyze", "--threads", "1", "-f", "json", p], {"TCPREF_JSON_TREE": "1"})
+        import json
+        conns = json.loads(ref[1])["summary"]["connections"] if ref[0] == 0 else 0
+        res.check(n > 10000 and conns >= 1000,
+                  "replicated capture: %d packets, %d connections (>= 1000)" % (n, conns))
+        same(res, "replicated, --threads 1 (streaming writer)", ref, reference(tcpref, [p]))
+        for t in ("2", "3", "4"):
+            same(res, "replicated, --threads %s" % t, ref, run([tcpref, "analyze", "--threads", t, "-f", "json", p]))
+        same(res, "replicated, 3 shards (--threads 2) merged", ref, merge_shards(tcpref, [p], 3, "2"))
+        same(res, "replicated and a corpus file in one run, --threads 3",
+             reference(tcpref, [p, files[0]]), run([tcpref, "analyze", "--threads", "3", "-f", "json", p, files[0]]))
+        # a write error in the middle of the threads' output: exit status, no hang
+        if os.path.exists("/dev/full"):
+            rc, _, err = run([tcpref, "analyze", "--threads", "3", "-f", "json", "-o", "/dev/full", p])
+            res.check(rc != 0 and err, "replicated, --threads 3 to /dev/full: an error, no hang (exit %d)" % rc)
+
+
 CHECKS = {
     "threads": [test_threads_give_the_single_thread_report, test_threads_give_the_single_thread_text_report,
                 test_several_files_in_one_run, test_standard_input_is_read_by_one_thread,
-                test_time_stepping_back_at_the_linger_boundary],
+                test_time_stepping_back_at_the_linger_boundary, test_many_connections_written_by_several_threads],
     "shards": [test_merged_shards_give_the_whole_report, test_merge_refuses_an_incomplete_set,
                test_shard_option_is_checked],
     "json": [test_streaming_json_is_the_jansson_dump],
