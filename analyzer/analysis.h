@@ -2,14 +2,17 @@
  * Running the observer over capture files, and the results the reports
  * read.
  *
- * Threads (docs/performance.md): with T > 1, the calling thread reads and
- * decodes every packet once (tr_obs_front, the input counters) and hands
- * each TCP segment to one of T-1 worker threads, chosen by the flow hash of
- * its connection (tr_flow_hash: both directions alike, the same on every
- * machine; tr_shard_of). Each worker runs an observer over the connections
- * of its shard, so no connection state is shared and no lock is taken per
- * packet. The reports merge the shards in the order of the connections'
- * first frames; the result does not depend on T.
+ * Threads (docs/performance.md): with T > 1, the calling thread reads the
+ * file, keeps the counters every record gives, and hands each TCP packet to
+ * one of T-1 worker threads, chosen by the flow hash of its connection
+ * (tr_flow_hash: both directions alike, the same on every machine): plain
+ * Ethernet/IPv4/TCP packets undecoded (tr_decode_peek; the worker decodes
+ * them and keeps the decode counters), others decoded. With one worker the
+ * reader also follows the connections of the first quarter of the hash
+ * space itself. Each observer follows its own connections, so no
+ * connection state is shared and no lock is taken per packet. The reports
+ * merge the observers in the order of the connections' first frames; the
+ * result does not depend on T.
  *
  * Shards across runs: cfg.shard_k/shard_n (analyze --shard K/N) make the
  * whole analysis follow only shard K of N (the workers split it further);
