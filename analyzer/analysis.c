@@ -83,6 +83,17 @@ static void tr__split_limits(struct tr_obs_config *cfg, unsigned nthreads)
         cfg->max_records = (cfg->max_records + nthreads - 1) / nthreads;
 }
 
+/* The same for an observer that follows `part` of every 2^32 of the hash
+ * space (the reader's share and the workers' parts are not equal). */
+static void tr__part_limits(struct tr_obs_config *cfg, uint64_t part)
+{
+    uint64_t whole = 1ull << 32;
+    if (cfg->max_conns)
+        cfg->max_conns = (uint32_t)((cfg->max_conns * part + whole - 1) >> 32);
+    if (cfg->max_records)
+        cfg->max_records = (uint32_t)((cfg->max_records * part + whole - 1) >> 32);
+}
+
 static void tr__progress(const struct tr__run *r, const struct tr_source *src, uint64_t packets, bool end)
 {
     const struct tr_analysis *a = r->a;
@@ -400,9 +411,10 @@ static int tr__run_pipeline(struct tr_analysis *a, struct tr_file_result *f, uin
         tr_source_close(src);
         return rc;
     }
-    /* The reader's own share of the connections (TR_READER_SHARE_NUM /
-     * 1024 of the hash space, one worker only): it decodes and analyzes
-     * those itself, so that both threads finish together. */
+    /* The reader's own share of the connections (tr__reader_share() / 1024
+     * of the hash space, one worker only): it decodes and analyzes those
+     * itself, so that both threads finish together. Limits are split in
+     * proportion to each observer's part. */
     uint64_t share = nw == 1 ? (uint64_t)tr__reader_share() << 22 : 0; /* of 2^32 */
     uint64_t wmul = ((uint64_t)nw << 32) / ((1ull << 32) - share); /* worker = (pos - share) * wmul >> 32 */
     struct tr_obs *own = NULL;
@@ -410,7 +422,7 @@ static int tr__run_pipeline(struct tr_analysis *a, struct tr_file_result *f, uin
     if (share) {
         struct tr_obs_config ocfg = a->cfg;
         ocfg.shard_k = ocfg.shard_n = 0; /* routed here */
-        tr__split_limits(&ocfg, nw + 1);
+        tr__part_limits(&ocfg, share);
         if ((rc = tr_obs_new(&own, &ocfg, idx)) < 0) {
             tr_obs_free(front);
             tr_source_close(src);
@@ -429,7 +441,7 @@ static int tr__run_pipeline(struct tr_analysis *a, struct tr_file_result *f, uin
     for (unsigned t = 0; rc == 0 && t < nw; t++) {
         struct tr_obs_config cfg = a->cfg;
         cfg.shard_k = cfg.shard_n = 0; /* the reader routes */
-        tr__split_limits(&cfg, nw + o0);
+        tr__part_limits(&cfg, ((1ull << 32) - share) / nw);
         if ((rc = tr_obs_new(&w[t].o, &cfg, idx)) < 0)
             break;
         f->obs[o0 + t] = w[t].o;

@@ -13,8 +13,10 @@ the limits by hand:
     an evicted connection has ended for the report; past R of those, each one
       is kept as totals only: N - C - R summarized;
     listed in detail: R + C; summary.connections: N (nothing uncounted).
-  --threads 2 splits both limits in halves among the workers; eviction still
-    leaves C open in all, so N - C evicted; summary.connections is N.
+  --threads 2 splits both limits among the observers in proportion to their
+    parts of the hash space (the reader's quarter, the worker's three
+    quarters); eviction still leaves C open in all, so N - C evicted;
+    summary.connections is N.
 
 Also: the defaults (100000, 500000) change nothing on this capture; bad
 values are refused with exit 2 and a message naming the option; the text
