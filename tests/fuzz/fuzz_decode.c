@@ -8,13 +8,16 @@
  * packet, ending where the fuzzer's buffer ends so ASan sees any read past
  * the captured bytes.
  *
- * Checked: the decoder's outputs stay inside the packet; and a decoded TCP
+ * Checked: the decoder's outputs stay inside the packet; a decoded TCP
  * header built again by tr_wire_build_tcp (the active stack's writer)
- * parses back to the same fields.
+ * parses back to the same fields; and when tr_decode_peek (the threaded
+ * reader's shortcut) vouches for a packet, tr_decode takes it as TCP with
+ * the same flow hash.
  */
 #include <string.h>
 
 #include "analyzer/decode.h"
+#include "analyzer/flowtab.h"
 #include "fuzz.h"
 #include "stack/wire.h"
 
@@ -96,6 +99,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct tr_dec_info info;
     enum tr_dec d = tr_decode(&p, data[1] & 1, &s, &info);
     FZ_CHECK((unsigned)d < TR_DEC_COUNT);
+    uint32_t h;
+    if (tr_decode_peek(&p, &h))
+        FZ_CHECK(d == TR_DEC_TCP && tr_flow_hash(&s) == h);
     FZ_CHECK(info.offset <= p.caplen);
     FZ_CHECK(s.frame == 1 && s.ts_ns == 1);
     if (d != TR_DEC_TCP) {
