@@ -11,7 +11,8 @@
 #   --jobs N    harnesses run at once (default: the number of cores)
 #   --work DIR  build, seeds, growing corpora, logs and crash inputs
 #               (default build-fuzz/ in the repository)
-#   HARNESS     pcap pcapng decode observer replay_compare (default: all,
+#   HARNESS     pcap pcapng decode observer replay_compare rules expect threads
+#               (default: all,
 #               as tests/fuzz/CMakeLists.txt lists them)
 #
 # Each harness starts from seeds generated from corpus/ (tests/fuzz/
@@ -78,13 +79,14 @@ dict_for() {
     case "$1" in
     pcap) cat "$here/tests/fuzz/pcap.dict" "$here/tests/fuzz/tcpip.dict" ;;
     pcapng) cat "$here/tests/fuzz/pcapng.dict" "$here/tests/fuzz/tcpip.dict" ;;
+    threads) cat "$here/tests/fuzz/pcap.dict" "$here/tests/fuzz/pcapng.dict" "$here/tests/fuzz/tcpip.dict" ;;
     decode) cat "$here/tests/fuzz/tcpip.dict" ;;
     *) [ -f "$here/tests/fuzz/$1.dict" ] && cat "$here/tests/fuzz/$1.dict" ;;
     esac
 }
 maxlen_for() {
     case "$1" in
-    pcap|pcapng) echo 16384 ;;
+    pcap|pcapng|threads) echo 16384 ;;
     *) echo 4096 ;;
     esac
 }

@@ -9,6 +9,7 @@
                   microsecond and nanosecond interfaces, two interfaces with
                   different link types, two sections, simple packet blocks,
                   unknown blocks; the malformed suite's pcapng files
+  fuzz_threads    the fuzz_pcap and fuzz_pcapng seeds (whole capture files)
   fuzz_decode     single frames of the captures, each behind the 4-byte
                   harness header (link type, flags, length delta), and the same
                   TCP/IP packets re-framed for every link type tcpref decodes
@@ -213,6 +214,10 @@ def main(argv):
         data = open(path, "rb").read()
         if data[:4] == b"\x0a\x0d\x0d\x0a":
             put(out + "/fuzz_pcapng", "malformed-" + os.path.basename(path), data)
+    for src in ("fuzz_pcap", "fuzz_pcapng"):
+        d = os.path.join(out, src)
+        for name in sorted(os.listdir(d)) if os.path.isdir(d) else []:
+            put(out + "/fuzz_threads", name, open(os.path.join(d, name), "rb").read())
     for i, v in enumerate(sorted(dec.values())):
         put(out + "/fuzz_decode", "corpus-%04d" % i, v)
     for i, (t, f) in enumerate(mm.conversation()):

@@ -1,0 +1,75 @@
+/*
+ * Threads change nothing (analyzer/analysis.c, docs/performance.md): a
+ * capture file from a stranger, analyzed as `tcpref analyze` does with one
+ * thread, with two (the reader's own quarter, undecoded packets for the
+ * worker: tr_decode_peek) and with three (two workers), must give the same
+ * JSON report, byte for byte, and the same exit status. The input is the
+ * file itself (pcap or pcapng); it is written to a temporary file, as the
+ * threaded reader reads a path.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "analyzer/analysis.h"
+#include "analyzer/report.h"
+#include "fuzz.h"
+#include "stack/profile.h"
+
+static char fz__path[64];
+
+static void fz__cleanup(void)
+{
+    if (fz__path[0])
+        unlink(fz__path);
+}
+
+/* The report of one run with `threads` threads, in memory (malloc'd). */
+static char *fz__report(unsigned threads, size_t *len, int *status)
+{
+    struct tr_obs_config cfg = {.profile = tr_profile_builtin("linux"), .verify_checksums = true,
+                                .vlan_in_key = true, .park_idle_ns = 250000000, .park_keep = 4};
+    struct tr_analysis a;
+    tr_analysis_init(&a, &cfg, threads);
+    *status = tr_analysis_add_file(&a, fz__path);
+    struct tr_report_opts ro = {.command = "analyze", .profile = "linux", .width = 80, .show_info = true};
+    char *buf = NULL;
+    FILE *m = open_memstream(&buf, len);
+    FZ_CHECK(m != NULL);
+    FZ_CHECK(tr_report_json(m, &a, &ro) == 0);
+    fclose(m);
+    tr_analysis_free(&a);
+    return buf;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    if (!fz__path[0]) {
+        snprintf(fz__path, sizeof fz__path, "/tmp/tcpref-fuzz-threads-%ld.cap", (long)getpid());
+        atexit(fz__cleanup);
+    }
+    FILE *f = fopen(fz__path, "wb");
+    FZ_CHECK(f != NULL);
+    FZ_CHECK(size == 0 || fwrite(data, 1, size, f) == size);
+    FZ_CHECK(fclose(f) == 0);
+    size_t len1, len;
+    int st1, st;
+    char *one = fz__report(1, &len1, &st1);
+    FZ_CHECK(len1 > 2 && one[0] == '{' && one[len1 - 2] == '}');
+    for (unsigned t = 2; t <= 3; t++) {
+        char *other = fz__report(t, &len, &st);
+        if (st != st1 || len != len1 || memcmp(one, other, len)) {
+            size_t i = 0;
+            while (i < len && i < len1 && one[i] == other[i])
+                i++;
+            fprintf(stderr, "--threads %u differs from one thread (status %d vs %d, %zu vs %zu bytes) at byte %zu:\n"
+                            "  1: %.120s\n  %u: %.120s\n",
+                    t, st, st1, len, len1, i, one + (i > 40 ? i - 40 : 0), t, other + (i > 40 ? i - 40 : 0));
+            FZ_CHECK(0);
+        }
+        free(other);
+    }
+    free(one);
+    return 0;
+}
