@@ -53,38 +53,15 @@ struct tr__run {
     const struct tr_analysis *a;
     struct tr_file_result *f;
     uint32_t file_index;
-    unsigned t, nthreads;
+    unsigned t;
 };
 
-/* Thread t of T under the run's own shard K of N: shard K*T + t of N*T
- * (tr_shard_of: shard K of N is shards K*T .. K*T+T-1 of N*T). */
-static void tr__shard_of(const struct tr_obs_config *base, unsigned t, unsigned nthreads,
-                         uint32_t *k, uint32_t *n)
-{
-    uint32_t bn = base->shard_n > 1 ? base->shard_n : 1, bk = base->shard_n > 1 ? base->shard_k : 0;
-    *n = bn * nthreads;
-    *k = bk * nthreads + t;
-    if (*n == 1)
-        *n = 0, *k = 0;
-}
-
-/* The run's limits split among its T observers (rounded up), so that T
- * threads hold no more than one would. Where a limit is reached the
- * reports of different T may differ (which connection is the least
- * recently active one depends on the split); the report says how many
- * connections were evicted or summarized. */
-static void tr__split_limits(struct tr_obs_config *cfg, unsigned nthreads)
-{
-    if (nthreads <= 1)
-        return;
-    if (cfg->max_conns)
-        cfg->max_conns = (cfg->max_conns + nthreads - 1) / nthreads;
-    if (cfg->max_records)
-        cfg->max_records = (cfg->max_records + nthreads - 1) / nthreads;
-}
-
-/* The same for an observer that follows `part` of every 2^32 of the hash
- * space (the reader's share and the workers' parts are not equal). */
+/* The run's limits for an observer that follows `part` of every 2^32 of
+ * the hash space, rounded up (the reader's share and the workers' parts are
+ * not equal), so that the observers hold no more than one would. Where a
+ * limit is reached the reports of different thread counts may differ (which
+ * connection is the least recently active one depends on the split); the
+ * report says how many connections were evicted or summarized. */
 static void tr__part_limits(struct tr_obs_config *cfg, uint64_t part)
 {
     uint64_t whole = 1ull << 32;
@@ -110,8 +87,6 @@ static int tr__run_shard(struct tr__run *r)
 {
     struct tr_file_result *f = r->f;
     struct tr_obs_config cfg = r->a->cfg;
-    tr__shard_of(&r->a->cfg, r->t, r->nthreads, &cfg.shard_k, &cfg.shard_n);
-    tr__split_limits(&cfg, r->nthreads);
     char err[512];
     struct tr_source *src;
     int rc = tr_source_open_file(&src, f->path, err, sizeof err);
@@ -371,11 +346,27 @@ static void *tr__worker_main(void *arg)
  * decoding and analyzing a packet costs the worker (docs/performance.md). */
 static uint32_t tr__reader_share(void) { return 256; }
 
-/* The worker of position pos in the run's shard, past the reader's share. */
-static unsigned tr__worker_of(uint32_t pos, uint64_t share, uint64_t wmul, unsigned nw)
+/* Where a connection of flow hash h goes: another run's shard (--shard
+ * K/N: floor(h*N/2^32) is not K), the reader's own share (the position
+ * frac(h*N/2^32) below it), or a worker, the rest split evenly. */
+struct tr__route {
+    uint32_t bn, bk;   /* the run's shard K of N (1 and 0 without --shard) */
+    uint64_t share;    /* the reader's part, of 2^32 */
+    uint64_t wmul;     /* worker = (pos - share) * wmul >> 32 */
+    unsigned nw;
+};
+enum { TR_ROUTE_OTHER = -2, TR_ROUTE_OWN = -1 };
+
+static int tr__route_of(const struct tr__route *r, uint32_t h)
 {
-    unsigned t = (unsigned)(((uint64_t)(pos - (uint32_t)share) * wmul) >> 32);
-    return t < nw ? t : nw - 1;
+    uint64_t x = (uint64_t)h * r->bn;
+    uint32_t pos = (uint32_t)x;
+    if ((uint32_t)(x >> 32) != r->bk)
+        return TR_ROUTE_OTHER;
+    if (pos < r->share)
+        return TR_ROUTE_OWN;
+    unsigned t = (unsigned)(((uint64_t)(pos - (uint32_t)r->share) * r->wmul) >> 32);
+    return (int)(t < r->nw ? t : r->nw - 1);
 }
 
 /* The periodic pass, to every observer at the packet where it is due. */
@@ -416,7 +407,6 @@ static int tr__run_pipeline(struct tr_analysis *a, struct tr_file_result *f, uin
      * itself, so that both threads finish together. Limits are split in
      * proportion to each observer's part. */
     uint64_t share = nw == 1 ? (uint64_t)tr__reader_share() << 22 : 0; /* of 2^32 */
-    uint64_t wmul = ((uint64_t)nw << 32) / ((1ull << 32) - share); /* worker = (pos - share) * wmul >> 32 */
     struct tr_obs *own = NULL;
     unsigned o0 = 0;
     if (share) {
@@ -457,7 +447,9 @@ static int tr__run_pipeline(struct tr_analysis *a, struct tr_file_result *f, uin
         started++;
     }
     f->nobs = o0 + nw;
-    uint32_t bn = a->cfg.shard_n > 1 ? a->cfg.shard_n : 1, bk = a->cfg.shard_n > 1 ? a->cfg.shard_k : 0;
+    const struct tr__route route = {.bn = a->cfg.shard_n > 1 ? a->cfg.shard_n : 1,
+                                    .bk = a->cfg.shard_n > 1 ? a->cfg.shard_k : 0, .share = share,
+                                    .wmul = ((uint64_t)nw << 32) / ((1ull << 32) - share), .nw = nw};
     struct tr__run r0 = {.a = a, .f = f, .t = 0};
     struct tr_pkt pkt;
     uint64_t n = 0;
@@ -472,18 +464,17 @@ static int tr__run_pipeline(struct tr_analysis *a, struct tr_file_result *f, uin
             unsigned tick = tr_obs_front_tick(front, pkt.ts_ns);
             int64_t last = tr_obs_input(front)->last_ts;
             tr__tick_all(w, nw, own, tick, last, pkt.ts_ns);
-            uint64_t x = (uint64_t)h * bn;
-            uint32_t pos = (uint32_t)x;
-            if ((uint32_t)(x >> 32) != bk) {
-                /* another run's shard: decoded here for the file's counters,
-                 * which every shard reports whole */
+            int to = tr__route_of(&route, h);
+            if (to == TR_ROUTE_OTHER) {
+                /* decoded here for the file's counters, which every shard
+                 * reports whole */
                 tr_obs_front_decode(front, &pkt, &seg, &cut);
-            } else if (pos < share) {
+            } else if (to == TR_ROUTE_OWN) {
                 tr_obs_set_last_ts(own, last);
                 if (tr_obs_front_decode(own, &pkt, &seg, &cut) == TR_FRONT_SEGMENT)
                     tr_obs_segment_hashed(own, &seg, h);
             } else {
-                tr__push_raw(&w[tr__worker_of(pos, share, wmul, nw)], h, last, &pkt);
+                tr__push_raw(&w[to], h, last, &pkt);
             }
             if ((++n & (TR_PROGRESS_EVERY - 1)) == 0)
                 tr__progress(&r0, src, n, false);
@@ -494,22 +485,16 @@ static int tr__run_pipeline(struct tr_analysis *a, struct tr_file_result *f, uin
         int64_t last = tr_obs_input(front)->last_ts;
         tr__tick_all(w, nw, own, tick, last, pkt.ts_ns);
         if (fr != TR_FRONT_NONE) {
-            /* the run's shard without a division: floor(h*N/2^32), and the
-             * position within it, frac(h*N/2^32) */
             h = tr_flow_hash(&seg);
-            uint64_t x = (uint64_t)h * bn;
-            uint32_t pos = (uint32_t)x;
-            if ((uint32_t)(x >> 32) != bk) {
-                /* another run's shard */
-            } else if (pos < share) {
+            int to = tr__route_of(&route, h);
+            if (to == TR_ROUTE_OWN) {
                 tr_obs_set_last_ts(own, last);
                 if (fr == TR_FRONT_SEGMENT)
                     tr_obs_segment_hashed(own, &seg, h);
                 else
                     tr_obs_truncated(own, &seg, cut);
-            } else {
-                unsigned t = tr__worker_of(pos, share, wmul, nw);
-                tr__push(&w[t], fr == TR_FRONT_SEGMENT ? TR_ITEM_SEGMENT : TR_ITEM_TRUNCATED,
+            } else if (to >= 0) {
+                tr__push(&w[to], fr == TR_FRONT_SEGMENT ? TR_ITEM_SEGMENT : TR_ITEM_TRUNCATED,
                          fr == TR_FRONT_SEGMENT ? h : cut, last, 0, &seg);
             }
         }
@@ -567,7 +552,7 @@ static int tr__run_file(struct tr_analysis *a, struct tr_file_result *f, uint32_
      * observer then, which sees it. */
     if (a->threads > 1 && !a->cfg.stop_after_ns && !a->cfg.stop_relative)
         return tr__run_pipeline(a, f, idx, a->threads - 1);
-    struct tr__run r = {.a = a, .f = f, .file_index = idx, .t = 0, .nthreads = 1};
+    struct tr__run r = {.a = a, .f = f, .file_index = idx, .t = 0};
     f->nobs = 1;
     return tr__run_shard(&r);
 }
@@ -653,25 +638,13 @@ bool tr_conn_iter_next_ref(struct tr_conn_iter *it, unsigned *obs, uint32_t *id)
 
 const struct tr_conn *tr_conn_iter_next(struct tr_conn_iter *it, const struct tr_obs **obs)
 {
-    const struct tr_file_result *f = it->f;
-    unsigned bk = TR_MAX_SHARDS;
-    uint64_t best = 0;
-    for (unsigned k = 0; k < f->nobs; k++) {
-        if (it->pos[k] >= it->n[k])
-            continue;
-        uint64_t ff = tr_obs_first_frame(f->obs[k], it->order[k][it->pos[k]]);
-        if (bk == TR_MAX_SHARDS || ff < best) {
-            best = ff;
-            bk = k;
-        }
-    }
-    if (bk == TR_MAX_SHARDS)
+    unsigned k;
+    uint32_t id;
+    if (!tr_conn_iter_next_ref(it, &k, &id))
         return NULL;
-    uint32_t id = it->order[bk][it->pos[bk]++];
-    it->index++;
     if (obs)
-        *obs = f->obs[bk];
-    return tr_obs_view(f->obs[bk], id, &it->scratch);
+        *obs = it->f->obs[k];
+    return tr_obs_view(it->f->obs[k], id, &it->scratch);
 }
 
 const struct tr_input_stats *tr_file_input(const struct tr_file_result *f)

@@ -14,8 +14,8 @@
  * for park_idle_ns of capture time are parked, least recently used first,
  * at the observer's periodic pass (four times a second of capture time),
  * ended ones (both sides closed, or reset) at the segment that ended them,
- * and retired ones (out of the flow table for good) as they retire. Connections with segments in flight stay
- * resident whatever their number.
+ * and retired ones (out of the flow table for good) as they retire.
+ * Connections with segments in flight stay resident whatever their number.
  *
  * The packed form, per 8-byte word of the struct, picks the shortest of:
  * its difference (XOR) from the same word of a template connection, or its
