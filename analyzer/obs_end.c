@@ -64,6 +64,44 @@ static void tr__finish_retx(struct tr_obs *o, struct tr_conn *c)
     }
 }
 
+/* Whether tr__finish_conn(o, c) would find nothing and change nothing but
+ * c->flags (TR_CONN_CLOSE_SENT) and c->end (*end: tr__end_of(c) for one
+ * still "open"), whenever it is called: no condition below depends on the
+ * time of the call. A parked connection for which this held when it was
+ * packed then finishes, and retires, without being unpacked (observer.c,
+ * tr__finish_parked). It follows tr__finish_conn step by step; every
+ * change there must be mirrored here (test_limits.c and fuzz_threads
+ * compare the reports of runs that park everything and runs that park
+ * nothing). */
+bool tr__finish_inert(const struct tr_obs *o, const struct tr_conn *c, uint8_t *end)
+{
+    /* tr__finish_pending */
+    if (c->flags & (TR_CONN_SYN_PENDING | TR_CONN_MIDSTREAM)) /* and tr__finish_midstream */
+        return false;
+    bool stalls = c->end != TR_END_RST && c->end != TR_END_REFUSED;
+    for (unsigned d = 0; d < 2; d++) {
+        const struct tr_ep *e = &c->ep[d];
+        /* tr__finish_pending, tr__finish_fin */
+        if (tr_ep_has(e, TR_EP_UNSEEN_PENDING | TR_EP_FIN_PENDING))
+            return false;
+        /* tr__stall_finish: a stall found, or one tr__stall_check could
+         * find at a later time */
+        if (stalls && (e->stall || (e->timer_on && !e->ack_doubt && e->tcb.snd_una != e->tcb.snd_max)))
+            return false;
+        /* tr__window_finish; the rings */
+        if (e->zw_on || e->ring != TR_NIL)
+            return false;
+        /* tr__finish_retx */
+        if (o->cfg.th.retx_on && e->st.seq_segs &&
+            (uint64_t)e->st.retx_segs * 10000 / e->st.seq_segs > o->cfg.th.retx_bp)
+            return false;
+    }
+    if (o->cfg.hooks.conn_close && !(c->flags & TR_CONN_CLOSE_SENT))
+        return false;
+    *end = c->end == TR_END_OPEN ? (uint8_t)tr__end_of(c) : c->end;
+    return true;
+}
+
 void tr__finish_conn(struct tr_obs *o, struct tr_conn *c)
 {
     tr__finish_pending(o, c);

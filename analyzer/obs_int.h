@@ -27,8 +27,15 @@ struct tr__slot {
     int64_t last_ts;             /* while parked */
     uint32_t lru_prev, lru_next; /* active connections; lru_next also links free slots */
     uint32_t packed_len;
-    uint16_t conn_flags;         /* while parked: its TR_CONN_* */
-    bool ended;                  /* while parked: tr__ended() */
+    uint32_t hash;               /* while parked: its flow hash */
+    /* While parked, its flags and end are these, not the packed ones: a
+     * connection whose finishing is inert (tr__finish_inert) finishes and
+     * retires parked, by changing them alone. */
+    uint16_t conn_flags;         /* its TR_CONN_* */
+    uint8_t end;                 /* enum tr_end */
+    uint8_t finish_end;          /* when inert: its end once finished */
+    bool ended;                  /* tr__ended() */
+    bool inert;                  /* tr__finish_inert() */
 };
 
 struct tr_obs {
@@ -44,6 +51,7 @@ struct tr_obs {
     uint32_t resident;           /* connections resident (not parked) */
     uint32_t park_cursor;        /* first connection of the LRU list not parked */
     uint64_t packed_now;         /* bytes of the connections parked now */
+    uint32_t finished_parked;    /* tr_obs_finished_parked() */
     uint64_t *tmpl;              /* the first connection parked: the packing's template */
     uint32_t *order;             /* tr_obs_order() */
     uint32_t order_cap;
@@ -158,6 +166,7 @@ void tr__finish_fin(struct tr_obs *o, struct tr_conn *c);
 void tr__sender_statement(struct tr_x *x);      /* obs_ack.c */
 void tr__resolve_pending(struct tr_x *x);       /* obs_handshake.c */
 void tr__finish_conn(struct tr_obs *o, struct tr_conn *c);
+bool tr__finish_inert(const struct tr_obs *o, const struct tr_conn *c, uint8_t *end); /* obs_end.c */
 
 /* ---- retransmissions and the RTO (obs_rto.c) ---- */
 bool tr__loss_evidence(const struct tr_x *x);

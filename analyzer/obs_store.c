@@ -14,7 +14,10 @@
  * for park_idle_ns of capture time are parked, least recently used first,
  * at the observer's periodic pass (four times a second of capture time),
  * ended ones (both sides closed, or reset) at the segment that ended them,
- * and retired ones (out of the flow table for good) as they retire.
+ * and retired ones (out of the flow table for good) as they retire. A
+ * parked connection whose finishing changes only its flags and end
+ * (tr__finish_inert) finishes and retires without being unpacked: those
+ * two live in its slot while it is parked.
  * Connections with segments in flight stay resident whatever their number.
  *
  * The packed form, per 8-byte word of the struct, picks the shortest of:
@@ -185,6 +188,8 @@ struct tr_conn *tr__conn_at(struct tr_obs *o, uint32_t id)
     if (!c)
         abort(); /* a parked connection always finds room: its packed bytes are freed below */
     tr__unpack(sl->packed, sl->packed_len, o->tmpl, c);
+    c->flags = sl->conn_flags;
+    c->end = sl->end;
     free(sl->packed);
     sl->packed = NULL;
     o->packed_now -= sl->packed_len;
@@ -199,6 +204,8 @@ const struct tr_conn *tr__conn_view(const struct tr_obs *o, uint32_t id, struct 
     if (sl->c)
         return sl->c;
     tr__unpack(sl->packed, sl->packed_len, o->tmpl, scratch);
+    scratch->flags = sl->conn_flags;
+    scratch->end = sl->end;
     return scratch;
 }
 
@@ -227,8 +234,11 @@ void tr__store_park(struct tr_obs *o, uint32_t id, bool ended)
     sl->packed = p;
     sl->packed_len = (uint32_t)n;
     sl->last_ts = sl->c->last_ts;
+    sl->hash = sl->c->hash;
     sl->conn_flags = sl->c->flags;
+    sl->end = sl->c->end;
     sl->ended = ended;
+    sl->inert = tr__finish_inert(o, sl->c, &sl->finish_end);
     tr__pool_give(o, sl->c);
     sl->c = NULL;
     o->resident--;
@@ -269,8 +279,14 @@ void tr__lru_append(struct tr_obs *o, uint32_t id)
 
 void tr__lru_touch(struct tr_obs *o, uint32_t id)
 {
-    if (o->lru_tail == id)
+    if (o->lru_tail == id) {
+        /* Parked as the most recent, the walk went past it (the cursor at
+         * the end); a segment has unparked it: it is after the cursor
+         * again, or it would stay resident to the end. */
+        if (o->park_cursor == TR_NIL)
+            o->park_cursor = id;
         return;
+    }
     tr__lru_unlink(o, id);
     tr__lru_append(o, id);
 }

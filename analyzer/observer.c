@@ -193,6 +193,36 @@ static void tr__retire(struct tr_obs *o, struct tr_conn *c, bool superseded)
         tr__store_park(o, c->id, true); /* out of the table: it will not change again */
 }
 
+/* tr__finish_conn of a parked connection whose finishing is inert
+ * (tr__finish_inert): its flags and end, in its slot, are all that change.
+ * False when it must be unpacked. */
+static bool tr__finish_parked(struct tr_obs *o, uint32_t id)
+{
+    struct tr__slot *sl = tr__cslot(o, id);
+    if (sl->c || !sl->inert)
+        return false;
+    sl->conn_flags |= TR_CONN_CLOSE_SENT;
+    sl->end = sl->finish_end;
+    o->finished_parked++;
+    return true;
+}
+
+/* tr__retire(o, c, false) of a parked connection, without unpacking it
+ * when its finishing is inert and it is not to be released (tr__release
+ * walks its findings). */
+static bool tr__retire_parked(struct tr_obs *o, uint32_t id)
+{
+    struct tr__slot *sl = tr__cslot(o, id);
+    if (sl->c || !sl->inert || o->cfg.release_closed ||
+        (o->cfg.max_records && o->records - (o->active - 1) > o->cfg.max_records))
+        return false;
+    tr_flowtab_remove(&o->tab, sl->hash, id);
+    tr__lru_unlink(o, id);
+    o->active--;
+    sl->conn_flags |= TR_CONN_RETIRED;
+    return tr__finish_parked(o, id);
+}
+
 /* Closed out before its end: evicted by the connection limit, or idle. */
 static void tr__close_out(struct tr_obs *o, struct tr_conn *c, bool idle)
 {
@@ -236,7 +266,8 @@ uint32_t tr_obs_expire_ended(struct tr_obs *o, int64_t now, int64_t linger_ns)
         i = sl->lru_next;
         if (idle <= linger_ns || !(sl->c ? tr__ended(sl->c) : sl->ended))
             continue;
-        tr__retire(o, tr__at(o, id), false);
+        if (!tr__retire_parked(o, id))
+            tr__retire(o, tr__at(o, id), false);
         n++;
     }
     return n;
@@ -649,7 +680,7 @@ void tr_obs_finish(struct tr_obs *o)
     for (uint32_t i = 0; i < o->slots.count; i++) {
         const struct tr__slot *sl = tr__cslot(o, i);
         uint16_t flags = sl->c ? sl->c->flags : sl->conn_flags;
-        if (flags & (TR_CONN_RETIRED | TR_CONN_RELEASED))
+        if (flags & (TR_CONN_RETIRED | TR_CONN_RELEASED) || tr__finish_parked(o, i))
             continue;
         tr__finish_conn(o, tr__at(o, i));
         if (o->cfg.park_idle_ns > 0 && o->resident > o->cfg.park_keep)
@@ -760,6 +791,8 @@ const struct tr_finding *tr_obs_next_finding(const struct tr_obs *o, const struc
     uint32_t i = prev ? prev->next : c->f_head;
     return i == TR_NIL ? NULL : tr__chunks_at(&o->findings, i);
 }
+
+uint32_t tr_obs_finished_parked(const struct tr_obs *o) { return o->finished_parked; }
 
 uint64_t tr_obs_memory(const struct tr_obs *o)
 {

@@ -218,5 +218,8 @@ const struct tr_finding *tr_obs_next_finding(const struct tr_obs *o, const struc
 
 /* Memory held by the observer, in bytes. */
 uint64_t tr_obs_memory(const struct tr_obs *o);
+/* Connections finished while parked, without being unpacked (their
+ * finishing changed only their flags and end): for tests and benchmarks. */
+uint32_t tr_obs_finished_parked(const struct tr_obs *o);
 
 #endif

@@ -3,7 +3,10 @@
  * capture file from a stranger, analyzed as `tcpref analyze` does with one
  * thread, with two (the reader's own quarter, undecoded packets for the
  * worker: tr_decode_peek) and with three (two workers), must give the same
- * JSON report, byte for byte, and the same exit status. The input is the
+ * JSON report, byte for byte, and the same exit status; so must one thread
+ * that parks every connection it may (analyzer/obs_store.c: packed away
+ * after 250 ms idle, finished and retired parked when that changes only
+ * its flags and end) and one that parks none. The input is the
  * file itself (pcap or pcapng); it is written to a temporary file, as the
  * threaded reader reads a path.
  */
@@ -25,11 +28,14 @@ static void fz__cleanup(void)
         unlink(fz__path);
 }
 
+enum { FZ_PARK_SOME, FZ_PARK_ALL, FZ_PARK_NONE };
+
 /* The report of one run with `threads` threads, in memory (malloc'd). */
-static char *fz__report(unsigned threads, size_t *len, int *status)
+static char *fz__report(unsigned threads, int park, size_t *len, int *status)
 {
     struct tr_obs_config cfg = {.profile = tr_profile_builtin("linux"), .verify_checksums = true,
-                                .vlan_in_key = true, .park_idle_ns = 250000000, .park_keep = 4};
+                                .vlan_in_key = true, .park_idle_ns = park == FZ_PARK_NONE ? 0 : 250000000,
+                                .park_keep = park == FZ_PARK_ALL ? 0 : 4};
     struct tr_analysis a;
     tr_analysis_init(&a, &cfg, threads);
     *status = tr_analysis_add_file(&a, fz__path);
@@ -55,17 +61,26 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     FZ_CHECK(fclose(f) == 0);
     size_t len1, len;
     int st1, st;
-    char *one = fz__report(1, &len1, &st1);
+    char *one = fz__report(1, FZ_PARK_SOME, &len1, &st1);
     FZ_CHECK(len1 > 2 && one[0] == '{' && one[len1 - 2] == '}');
-    for (unsigned t = 2; t <= 3; t++) {
-        char *other = fz__report(t, &len, &st);
+    static const struct {
+        unsigned threads;
+        int park;
+        const char *what;
+    } runs[] = {{2, FZ_PARK_SOME, "--threads 2"},
+                {3, FZ_PARK_SOME, "--threads 3"},
+                {1, FZ_PARK_ALL, "parking all"},
+                {1, FZ_PARK_NONE, "parking none"}};
+    for (size_t r = 0; r < sizeof runs / sizeof runs[0]; r++) {
+        char *other = fz__report(runs[r].threads, runs[r].park, &len, &st);
         if (st != st1 || len != len1 || memcmp(one, other, len)) {
             size_t i = 0;
             while (i < len && i < len1 && one[i] == other[i])
                 i++;
-            fprintf(stderr, "--threads %u differs from one thread (status %d vs %d, %zu vs %zu bytes) at byte %zu:\n"
-                            "  1: %.120s\n  %u: %.120s\n",
-                    t, st, st1, len, len1, i, one + (i > 40 ? i - 40 : 0), t, other + (i > 40 ? i - 40 : 0));
+            fprintf(stderr, "%s differs from one thread (status %d vs %d, %zu vs %zu bytes) at byte %zu:\n"
+                            "  1: %.120s\n  %s: %.120s\n",
+                    runs[r].what, st, st1, len, len1, i, one + (i > 40 ? i - 40 : 0), runs[r].what,
+                    other + (i > 40 ? i - 40 : 0));
             FZ_CHECK(0);
         }
         free(other);
