@@ -32,12 +32,15 @@ void tr_jbuf_free(struct tr_jbuf *b);
 /* Writes the content to out and empties the buffer; -1 on a write error. */
 int tr_jbuf_flush(struct tr_jbuf *b, FILE *out);
 
-static inline bool tr_jbuf_room(struct tr_jbuf *b, size_t n)
+static inline __attribute__((always_inline)) bool tr_jbuf_room(struct tr_jbuf *b, size_t n)
 {
     return b->cap - b->len >= n || tr_jbuf_grow(b, n);
 }
 
-static inline void tr_jbuf_put(struct tr_jbuf *b, const char *s, size_t n)
+/* Always inlined: the literals' lengths are constants, so each copy is a
+ * few moves (GCC once kept an out-of-line copy that called memcpy for every
+ * key of an endpoint: 2 % of a flow-heavy run). */
+static inline __attribute__((always_inline)) void tr_jbuf_put(struct tr_jbuf *b, const char *s, size_t n)
 {
     if (!tr_jbuf_room(b, n))
         return;
