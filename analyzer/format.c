@@ -20,6 +20,21 @@ void tr_format_duration(int64_t ns, char *buf, size_t n)
 
 void tr_format_addr(int ipver, const uint8_t *addr, char *buf, size_t n)
 {
+    /* IPv4 by hand, as inet_ntop writes it (glibc's goes through sprintf:
+     * two calls per connection of the report) */
+    if (ipver != 6 && n >= 16) {
+        char *p = buf;
+        for (int i = 0; i < 4; i++) {
+            unsigned v = addr[i];
+            if (v >= 100)
+                *p++ = (char)('0' + v / 100);
+            if (v >= 10)
+                *p++ = (char)('0' + v / 10 % 10);
+            *p++ = (char)('0' + v % 10);
+            *p++ = i < 3 ? '.' : '\0';
+        }
+        return;
+    }
     if (!inet_ntop(ipver == 6 ? AF_INET6 : AF_INET, addr, buf, (socklen_t)n))
         snprintf(buf, n, "?");
 }

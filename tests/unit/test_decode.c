@@ -7,6 +7,9 @@
 #include "../support/tt.h"
 #include "analyzer/decode.h"
 #include "analyzer/flowtab.h"
+#include "analyzer/format.h"
+
+#include <arpa/inet.h>
 #include "stack/wire.h"
 
 /* Link types not named in analyzer/source.h. */
@@ -1000,9 +1003,32 @@ static void test_peek_never_vouches_for_what_the_decoder_rejects(void **state)
     assert_true(vouched > 1000); /* the sweep did exercise the vouching path */
 }
 
+/* The report's addresses: IPv4 written by hand must be inet_ntop's text
+ * (the oracle) for every value of every byte; IPv6 is inet_ntop's. */
+static void test_address_text_is_inet_ntops(void **state)
+{
+    (void)state;
+    char ours[64], theirs[64];
+    for (unsigned a = 0; a < 256; a++) {
+        for (unsigned b = 0; b < 256; b++) {
+            const uint8_t addr[4] = {(uint8_t)a, (uint8_t)b, (uint8_t)(a ^ b), (uint8_t)(255 - b)};
+            tr_format_addr(4, addr, ours, sizeof ours);
+            assert_non_null(inet_ntop(AF_INET, addr, theirs, sizeof theirs));
+            assert_string_equal(ours, theirs);
+        }
+    }
+    const uint8_t max[4] = {255, 255, 255, 255}, v6[16] = {IP6_ADDR1};
+    char small[16];
+    tr_format_addr(4, max, small, sizeof small); /* the longest, in the least room */
+    assert_string_equal(small, "255.255.255.255");
+    tr_format_addr(6, v6, ours, sizeof ours);
+    assert_string_equal(ours, "2001:db8::1");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_address_text_is_inet_ntops),
         cmocka_unit_test(test_ethernet_ipv4_tcp_gives_every_field),
         cmocka_unit_test(test_ethernet_ipv6_tcp_gives_every_field),
         cmocka_unit_test(test_one_8021q_tag_gives_its_vid),
