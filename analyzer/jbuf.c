@@ -58,30 +58,51 @@ static char *tr__digits(char *end, uint64_t v)
     return p;
 }
 
+static unsigned tr__ndigits(uint64_t v)
+{
+    unsigned n = 1;
+    for (; v >= 10000; v /= 10000)
+        n += 4;
+    return n + (v >= 10) + (v >= 100) + (v >= 1000);
+}
+
+char *tr_jw_u64(char *w, uint64_t v)
+{
+    unsigned n = tr__ndigits(v);
+    tr__digits(w + n, v);
+    return w + n;
+}
+
+char *tr_jw_i64(char *w, int64_t v)
+{
+    if (v < 0)
+        *w++ = '-';
+    return tr_jw_u64(w, v < 0 ? 0 - (uint64_t)v : (uint64_t)v);
+}
+
 void tr_jbuf_u64(struct tr_jbuf *b, uint64_t v)
 {
-    char tmp[24], *e = tmp + sizeof tmp;
-    char *s = tr__digits(e, v);
-    tr_jbuf_put(b, s, (size_t)(e - s));
+    char *w = tr_jbuf_reserve(b, TR_JW_NUM_MAX);
+    if (w)
+        tr_jbuf_commit(b, tr_jw_u64(w, v), w, TR_JW_NUM_MAX);
 }
 
 void tr_jbuf_i64(struct tr_jbuf *b, int64_t v)
 {
-    char tmp[24], *e = tmp + sizeof tmp;
-    char *s = tr__digits(e, v < 0 ? 0 - (uint64_t)v : (uint64_t)v);
-    if (v < 0)
-        *--s = '-';
-    tr_jbuf_put(b, s, (size_t)(e - s));
+    char *w = tr_jbuf_reserve(b, TR_JW_NUM_MAX);
+    if (w)
+        tr_jbuf_commit(b, tr_jw_i64(w, v), w, TR_JW_NUM_MAX);
 }
 
 /* jansson's jsonp_dtostr() without dtoa: "%.*g", then ".0" when the text has
  * neither '.' nor 'e', then the exponent's '+' and leading zeros dropped. */
-void tr_jbuf_real(struct tr_jbuf *b, double v)
+char *tr_jw_real(char *w, double v)
 {
     char buf[100];
     int n = snprintf(buf, sizeof buf, "%.10g", v);
-    if (n < 0 || (size_t)n + 3 >= sizeof buf)
-        return;
+    /* "%.10g" of a double: at most 17 characters ("-1.234567891e-300") */
+    if (n < 0 || (size_t)n + 3 > TR_JW_NUM_MAX)
+        return w;
     size_t len = (size_t)n;
     if (!strchr(buf, '.') && !strchr(buf, 'e')) {
         memcpy(buf + len, ".0", 3);
@@ -100,7 +121,15 @@ void tr_jbuf_real(struct tr_jbuf *b, double v)
             len -= (size_t)(end - start);
         }
     }
-    tr_jbuf_put(b, buf, len);
+    memcpy(w, buf, len);
+    return w + len;
+}
+
+void tr_jbuf_real(struct tr_jbuf *b, double v)
+{
+    char *w = tr_jbuf_reserve(b, TR_JW_NUM_MAX);
+    if (w)
+        tr_jbuf_commit(b, tr_jw_real(w, v), w, TR_JW_NUM_MAX);
 }
 
 static const uint64_t tr__pow10[] = {
@@ -116,17 +145,13 @@ static const uint64_t tr__pow10[] = {
  * exact tie (digits after the tenth "50...0"), where the double's side of the
  * tie decides: those, and larger values, go through printf.
  */
-void tr_jbuf_seconds(struct tr_jbuf *b, int64_t ns)
+char *tr_jw_seconds(char *w, int64_t ns)
 {
-    if (ns == 0) {
-        TR_JB(b, "0.0");
-        return;
-    }
+    if (ns == 0)
+        return tr_jw_put(w, "0.0", 3);
     uint64_t a = ns < 0 ? 0 - (uint64_t)ns : (uint64_t)ns;
-    if (a >= tr__pow10[15]) {
-        tr_jbuf_real(b, (double)ns / 1e9);
-        return;
-    }
+    if (a >= tr__pow10[15])
+        return tr_jw_real(w, (double)ns / 1e9);
     int nd = 1;
     while (nd < 16 && a >= tr__pow10[nd])
         nd++;
@@ -134,10 +159,8 @@ void tr_jbuf_seconds(struct tr_jbuf *b, int64_t ns)
     if (nd > 10) {
         uint64_t div = tr__pow10[nd - 10], r = a % div, half = div / 2;
         q = a / div;
-        if (r == half) {
-            tr_jbuf_real(b, (double)ns / 1e9);
-            return;
-        }
+        if (r == half)
+            return tr_jw_real(w, (double)ns / 1e9);
         if (r > half && ++q == tr__pow10[10]) {
             q = tr__pow10[9];
             nd++;
@@ -151,7 +174,8 @@ void tr_jbuf_seconds(struct tr_jbuf *b, int64_t ns)
     while (de - ds > 1 && de[-1] == '0')
         de--;
     int nsig = (int)(de - ds);
-    char out[48], *p = out;
+    /* at most 17 characters: "-0.000" and 10 digits, or "-d.ddddddddde-10" */
+    char *p = w;
     if (ns < 0)
         *p++ = '-';
     if (x < -4) {
@@ -185,7 +209,14 @@ void tr_jbuf_seconds(struct tr_jbuf *b, int64_t ns)
             *p++ = '0';
         }
     }
-    tr_jbuf_put(b, out, (size_t)(p - out));
+    return p;
+}
+
+void tr_jbuf_seconds(struct tr_jbuf *b, int64_t ns)
+{
+    char *w = tr_jbuf_reserve(b, TR_JW_NUM_MAX);
+    if (w)
+        tr_jbuf_commit(b, tr_jw_seconds(w, ns), w, TR_JW_NUM_MAX);
 }
 
 /* jansson's utf8_check_first / utf8_check_full: the length of the sequence
@@ -268,4 +299,14 @@ bool tr_jbuf_str(struct tr_jbuf *b, const char *s)
     *p++ = '"';
     b->len = (size_t)(p - b->p);
     return true;
+}
+
+char *tr_jw_name(char *w, const char *s)
+{
+    size_t n = strnlen(s, TR_JW_NAME_MAX);
+    *w++ = '"';
+    memcpy(w, s, n);
+    w += n;
+    *w++ = '"';
+    return w;
 }

@@ -8,7 +8,7 @@
  *
  * The report writes thousands of connections; building a jansson tree for
  * each and dumping it token by token through fwrite() cost more than the
- * whole analysis. tests/integration/json_writer_identity.py holds the two
+ * whole analysis. tests/integration/report_identity.py (json) holds the two
  * writers byte for byte to each other.
  */
 #ifndef TCPREF_ANALYZER_JBUF_H
@@ -18,6 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 struct tr_jbuf {
@@ -50,6 +51,48 @@ static inline __attribute__((always_inline)) void tr_jbuf_put(struct tr_jbuf *b,
 
 /* A string literal (keys, separators, null, true, false). */
 #define TR_JB(b, lit) tr_jbuf_put((b), "" lit, sizeof(lit) - 1)
+
+/*
+ * Writing at a cursor: room is made once for a run of tokens whose length
+ * has a known bound (tr_jbuf_reserve), the tokens are written at the
+ * cursor w with no check between them, and the length is set once at the
+ * end (tr_jbuf_commit, which stops the program if the run overran its
+ * bound). Writing token by token through the buffer made the compiler
+ * reload and store its length around every token (a character store may
+ * alias it): a tenth of a flow-heavy run went to the report.
+ */
+#define TR_JW_NUM_MAX 32 /* most bytes a number writes (tr_jw_u64, _i64, _real, _seconds) */
+
+/* Where to write n bytes at most; NULL (and oom set) when out of memory. */
+static inline __attribute__((always_inline)) char *tr_jbuf_reserve(struct tr_jbuf *b, size_t n)
+{
+    return tr_jbuf_room(b, n) ? b->p + b->len : NULL;
+}
+
+/* Ends a run begun at start with room for n bytes: the content now ends at w. */
+static inline void tr_jbuf_commit(struct tr_jbuf *b, char *w, const char *start, size_t n)
+{
+    if ((size_t)(w - start) > n)
+        abort(); /* a bound in the code is wrong: memory past the buffer was written */
+    b->len = (size_t)(w - b->p);
+}
+
+static inline __attribute__((always_inline)) char *tr_jw_put(char *w, const char *s, size_t n)
+{
+    memcpy(w, s, n);
+    return w + n;
+}
+#define TR_JW(w, lit) ((w) = tr_jw_put((w), "" lit, sizeof(lit) - 1))
+static inline char *tr_jw_bool(char *w, bool v) { return v ? tr_jw_put(w, "true", 4) : tr_jw_put(w, "false", 5); }
+char *tr_jw_u64(char *w, uint64_t v);
+char *tr_jw_i64(char *w, int64_t v);
+char *tr_jw_real(char *w, double v);
+char *tr_jw_seconds(char *w, int64_t ns);
+/* A string of the program's own tables (state, event, role names), quoted:
+ * TR_JW_NAME_MAX characters at most, none that JSON escapes (the unit
+ * tests check every such table). */
+#define TR_JW_NAME_MAX 32
+char *tr_jw_name(char *w, const char *s);
 
 void tr_jbuf_u64(struct tr_jbuf *b, uint64_t v);
 void tr_jbuf_i64(struct tr_jbuf *b, int64_t v);

@@ -274,25 +274,9 @@ json_t *tr_json_conn(const struct tr_obs *o, const struct tr_conn *c, uint32_t i
  * TR_JSON_FLAGS: keys in sorted (strcmp) order, compact separators. Each
  * function below mirrors the tree builder of the same name; a key added
  * there must be added here in its sorted place
- * (tests/integration/json_writer_identity.py compares the two). */
+ * (tests/integration/report_identity.py, json, compares the two). */
 
 #define TR_JK(b, key) TR_JB(b, "\"" key "\":")
-
-static void tr__js_secs_or_null(struct tr_jbuf *b, bool known, int64_t ns)
-{
-    if (known)
-        tr_jbuf_seconds(b, ns);
-    else
-        TR_JB(b, "null");
-}
-
-static void tr__js_frame_or_null(struct tr_jbuf *b, uint64_t f)
-{
-    if (f)
-        tr_jbuf_u64(b, f);
-    else
-        TR_JB(b, "null");
-}
 
 /* ",\"key\":\"value\"", or nothing when value is not UTF-8 (jansson
  * leaves the key out then). */
@@ -336,167 +320,174 @@ static void tr__js_finding(struct tr_jbuf *b, const struct tr_conn *c, const str
     TR_JB(b, "}");
 }
 
-static void tr__js_counters(struct tr_jbuf *b, const struct tr_dirstats *st)
+/* ---- an endpoint, written at a cursor (jbuf.h): TR_JS_EP_MAX bytes at
+ * most before its RTT profile's name and TR_JS_EP_MAX after it. Each
+ * part's bound: its literal text, TR_JW_NUM_MAX per number, TR_JW_NAME_MAX
+ * + 2 per name, and the timeline's TR_MAX_TRANS entries. */
+
+static char *tr__jw_secs_or_null(char *w, bool known, int64_t ns)
 {
-    TR_JB(b, "{\"bytes\":");
-    tr_jbuf_i64(b, (json_int_t)st->bytes);
-    TR_JB(b, ",\"duplicate_acks\":");
-    tr_jbuf_u64(b, st->dup_acks);
-    TR_JB(b, ",\"duplicates\":");
-    tr_jbuf_u64(b, st->duplicates);
-    TR_JB(b, ",\"fin\":");
-    tr_jbuf_u64(b, st->fin);
-    TR_JB(b, ",\"keepalives\":");
-    tr_jbuf_u64(b, st->keepalives);
-    TR_JB(b, ",\"not_captured_bytes\":");
-    tr_jbuf_u64(b, st->not_captured_bytes);
-    TR_JB(b, ",\"out_of_order\":");
-    tr_jbuf_u64(b, st->ooo_segs);
-    TR_JB(b, ",\"packets\":");
-    tr_jbuf_u64(b, st->pkts);
-    TR_JB(b, ",\"payload_truncated\":");
-    tr_jbuf_u64(b, st->truncated);
-    TR_JB(b, ",\"pure_acks\":");
-    tr_jbuf_u64(b, st->pure_acks);
-    TR_JB(b, ",\"retransmitted_bytes\":");
-    tr_jbuf_i64(b, (json_int_t)st->retx_bytes);
-    TR_JB(b, ",\"retransmitted_segments\":");
-    tr_jbuf_u64(b, st->retx_segs);
-    TR_JB(b, ",\"rst\":");
-    tr_jbuf_u64(b, st->rst);
-    TR_JB(b, ",\"syn\":");
-    tr_jbuf_u64(b, st->syn);
-    TR_JB(b, ",\"window_probes\":");
-    tr_jbuf_u64(b, st->window_probes);
-    TR_JB(b, "}");
+    return known ? tr_jw_seconds(w, ns) : tr_jw_put(w, "null", 4);
 }
 
-static void tr__js_retransmissions(struct tr_jbuf *b, const struct tr_dirstats *st)
+static char *tr__jw_bool_or_null(char *w, bool known, bool v)
 {
-    TR_JB(b, "{\"after_timeout\":");
-    tr_jbuf_u64(b, st->rtx[TR_RTX_RTO_RECOVERY]);
-    TR_JB(b, ",\"dsack_reported\":");
-    tr_jbuf_u64(b, st->dsack);
-    TR_JB(b, ",\"fast\":");
-    tr_jbuf_u64(b, st->rtx[TR_RTX_FAST]);
-    TR_JB(b, ",\"other\":");
-    tr_jbuf_u64(b, st->rtx[TR_RTX_OTHER]);
-    TR_JB(b, ",\"sack_recovery\":");
-    tr_jbuf_u64(b, st->rtx[TR_RTX_SACK_RECOVERY]);
-    TR_JB(b, ",\"spurious\":");
-    tr_jbuf_u64(b, st->rtx[TR_RTX_SPURIOUS]);
-    TR_JB(b, ",\"syn_answer\":");
-    tr_jbuf_u64(b, st->rtx[TR_RTX_SYN_ANSWER]);
-    TR_JB(b, ",\"tail_loss_probe\":");
-    tr_jbuf_u64(b, st->rtx[TR_RTX_TLP]);
-    TR_JB(b, ",\"timeout\":");
-    tr_jbuf_u64(b, st->rtx[TR_RTX_RTO]);
-    TR_JB(b, ",\"window_reopened\":");
-    tr_jbuf_u64(b, st->rtx[TR_RTX_WINDOW]);
-    TR_JB(b, "}");
+    return known ? tr_jw_bool(w, v) : tr_jw_put(w, "null", 4);
 }
 
-static void tr__js_windows(struct tr_jbuf *b, const struct tr_dirstats *st)
+static char *tr__jw_frame_or_null(char *w, uint64_t f)
 {
-    TR_JB(b, "{\"max_advertised\":");
+    return f ? tr_jw_u64(w, f) : tr_jw_put(w, "null", 4);
+}
+
+/* 15 numbers, ~300 bytes of text */
+static char *tr__jw_counters(char *w, const struct tr_dirstats *st)
+{
+    TR_JW(w, "{\"bytes\":");
+    w = tr_jw_i64(w, (json_int_t)st->bytes);
+    TR_JW(w, ",\"duplicate_acks\":");
+    w = tr_jw_u64(w, st->dup_acks);
+    TR_JW(w, ",\"duplicates\":");
+    w = tr_jw_u64(w, st->duplicates);
+    TR_JW(w, ",\"fin\":");
+    w = tr_jw_u64(w, st->fin);
+    TR_JW(w, ",\"keepalives\":");
+    w = tr_jw_u64(w, st->keepalives);
+    TR_JW(w, ",\"not_captured_bytes\":");
+    w = tr_jw_u64(w, st->not_captured_bytes);
+    TR_JW(w, ",\"out_of_order\":");
+    w = tr_jw_u64(w, st->ooo_segs);
+    TR_JW(w, ",\"packets\":");
+    w = tr_jw_u64(w, st->pkts);
+    TR_JW(w, ",\"payload_truncated\":");
+    w = tr_jw_u64(w, st->truncated);
+    TR_JW(w, ",\"pure_acks\":");
+    w = tr_jw_u64(w, st->pure_acks);
+    TR_JW(w, ",\"retransmitted_bytes\":");
+    w = tr_jw_i64(w, (json_int_t)st->retx_bytes);
+    TR_JW(w, ",\"retransmitted_segments\":");
+    w = tr_jw_u64(w, st->retx_segs);
+    TR_JW(w, ",\"rst\":");
+    w = tr_jw_u64(w, st->rst);
+    TR_JW(w, ",\"syn\":");
+    w = tr_jw_u64(w, st->syn);
+    TR_JW(w, ",\"window_probes\":");
+    w = tr_jw_u64(w, st->window_probes);
+    TR_JW(w, "}");
+    return w;
+}
+
+/* 10 numbers, ~200 bytes of text */
+static char *tr__jw_retransmissions(char *w, const struct tr_dirstats *st)
+{
+    TR_JW(w, "{\"after_timeout\":");
+    w = tr_jw_u64(w, st->rtx[TR_RTX_RTO_RECOVERY]);
+    TR_JW(w, ",\"dsack_reported\":");
+    w = tr_jw_u64(w, st->dsack);
+    TR_JW(w, ",\"fast\":");
+    w = tr_jw_u64(w, st->rtx[TR_RTX_FAST]);
+    TR_JW(w, ",\"other\":");
+    w = tr_jw_u64(w, st->rtx[TR_RTX_OTHER]);
+    TR_JW(w, ",\"sack_recovery\":");
+    w = tr_jw_u64(w, st->rtx[TR_RTX_SACK_RECOVERY]);
+    TR_JW(w, ",\"spurious\":");
+    w = tr_jw_u64(w, st->rtx[TR_RTX_SPURIOUS]);
+    TR_JW(w, ",\"syn_answer\":");
+    w = tr_jw_u64(w, st->rtx[TR_RTX_SYN_ANSWER]);
+    TR_JW(w, ",\"tail_loss_probe\":");
+    w = tr_jw_u64(w, st->rtx[TR_RTX_TLP]);
+    TR_JW(w, ",\"timeout\":");
+    w = tr_jw_u64(w, st->rtx[TR_RTX_RTO]);
+    TR_JW(w, ",\"window_reopened\":");
+    w = tr_jw_u64(w, st->rtx[TR_RTX_WINDOW]);
+    TR_JW(w, "}");
+    return w;
+}
+
+/* 4 numbers, ~80 bytes of text */
+static char *tr__jw_windows(char *w, const struct tr_dirstats *st)
+{
+    TR_JW(w, "{\"max_advertised\":");
     if (st->max_window)
-        tr_jbuf_u64(b, st->max_window);
+        w = tr_jw_u64(w, st->max_window);
     else
-        TR_JB(b, "null");
-    TR_JB(b, ",\"window_updates\":");
-    tr_jbuf_u64(b, st->window_updates);
-    TR_JB(b, ",\"zero_window_time\":");
-    tr_jbuf_seconds(b, st->zero_window_ns);
-    TR_JB(b, ",\"zero_windows\":");
-    tr_jbuf_u64(b, st->zero_windows);
-    TR_JB(b, "}");
+        TR_JW(w, "null");
+    TR_JW(w, ",\"window_updates\":");
+    w = tr_jw_u64(w, st->window_updates);
+    TR_JW(w, ",\"zero_window_time\":");
+    w = tr_jw_seconds(w, st->zero_window_ns);
+    TR_JW(w, ",\"zero_windows\":");
+    w = tr_jw_u64(w, st->zero_windows);
+    TR_JW(w, "}");
+    return w;
 }
 
-static void tr__js_acks(struct tr_jbuf *b, const struct tr_dirstats *st)
+/* 11 numbers, ~160 bytes of text */
+static char *tr__jw_acks(char *w, const struct tr_dirstats *st)
 {
     const uint32_t *h = st->ack_delay_hist; /* <1ms <10 <40 <100 <200 <500 >=500 ms */
-    TR_JB(b, "{\"acks_of_new_data\":");
-    tr_jbuf_u64(b, st->acks_new);
-    TR_JB(b, ",\"delay\":{\"1-10ms\":");
-    tr_jbuf_u64(b, h[1]);
-    TR_JB(b, ",\"10-40ms\":");
-    tr_jbuf_u64(b, h[2]);
-    TR_JB(b, ",\"100-200ms\":");
-    tr_jbuf_u64(b, h[4]);
-    TR_JB(b, ",\"200-500ms\":");
-    tr_jbuf_u64(b, h[5]);
-    TR_JB(b, ",\"40-100ms\":");
-    tr_jbuf_u64(b, h[3]);
-    TR_JB(b, ",\"<1ms\":");
-    tr_jbuf_u64(b, h[0]);
-    TR_JB(b, ",\">=500ms\":");
-    tr_jbuf_u64(b, h[6]);
-    TR_JB(b, "},\"max_delay\":");
-    tr_jbuf_seconds(b, st->ack_delay_max);
-    TR_JB(b, ",\"piggybacked\":");
-    tr_jbuf_u64(b, st->acks_piggybacked);
-    TR_JB(b, ",\"stretch\":");
-    tr_jbuf_u64(b, st->stretch_acks);
-    TR_JB(b, "}");
+    TR_JW(w, "{\"acks_of_new_data\":");
+    w = tr_jw_u64(w, st->acks_new);
+    TR_JW(w, ",\"delay\":{\"1-10ms\":");
+    w = tr_jw_u64(w, h[1]);
+    TR_JW(w, ",\"10-40ms\":");
+    w = tr_jw_u64(w, h[2]);
+    TR_JW(w, ",\"100-200ms\":");
+    w = tr_jw_u64(w, h[4]);
+    TR_JW(w, ",\"200-500ms\":");
+    w = tr_jw_u64(w, h[5]);
+    TR_JW(w, ",\"40-100ms\":");
+    w = tr_jw_u64(w, h[3]);
+    TR_JW(w, ",\"<1ms\":");
+    w = tr_jw_u64(w, h[0]);
+    TR_JW(w, ",\">=500ms\":");
+    w = tr_jw_u64(w, h[6]);
+    TR_JW(w, "},\"max_delay\":");
+    w = tr_jw_seconds(w, st->ack_delay_max);
+    TR_JW(w, ",\"piggybacked\":");
+    w = tr_jw_u64(w, st->acks_piggybacked);
+    TR_JW(w, ",\"stretch\":");
+    w = tr_jw_u64(w, st->stretch_acks);
+    TR_JW(w, "}");
+    return w;
 }
 
-static void tr__js_rtt(struct tr_jbuf *b, const struct tr_ep *e, const struct tr_profile *p)
+/* TR_MAX_TRANS entries of 2 numbers, 2 names and ~40 bytes of text */
+static char *tr__jw_timeline(char *w, const struct tr_conn *c, unsigned ep, int64_t t0)
 {
-    bool n = e->rtt_n != 0;
-    TR_JB(b, "{\"avg\":");
-    tr__js_secs_or_null(b, n, n ? e->rtt_sum / (int64_t)e->rtt_n : 0);
-    TR_JB(b, ",\"max\":");
-    tr__js_secs_or_null(b, n, e->rtt_max);
-    TR_JB(b, ",\"min\":");
-    tr__js_secs_or_null(b, n, e->rtt_min);
-    TR_JKS(b, ",\"profile\":", p->name);
-    TR_JB(b, ",\"rto\":");
-    tr_jbuf_seconds(b, e->tcb.rtt.rto_ns);
-    TR_JB(b, ",\"rttvar\":");
-    tr__js_secs_or_null(b, n, e->tcb.rtt.rttvar_ns);
-    TR_JB(b, ",\"samples\":");
-    tr_jbuf_i64(b, (json_int_t)e->rtt_n);
-    TR_JB(b, ",\"srtt\":");
-    tr__js_secs_or_null(b, n, e->tcb.rtt.srtt_ns);
-    TR_JB(b, "}");
-}
-
-static void tr__js_timeline(struct tr_jbuf *b, const struct tr_conn *c, unsigned ep, int64_t t0)
-{
-    TR_JB(b, "[");
+    TR_JW(w, "[");
     bool first = true;
-    for (uint16_t i = 0; i < c->ntrans; i++) {
+    for (uint16_t i = 0; i < c->ntrans && i < TR_MAX_TRANS; i++) {
         const struct tr_trans *t = &c->trans[i];
         if (t->ep != ep)
             continue;
         if (!first)
-            TR_JB(b, ",");
+            TR_JW(w, ",");
         first = false;
         bool before = t->frame_off == UINT32_MAX;
-        TR_JB(b, "{");
-        TR_JKS(b, "\"cause\":", t->cause < TR_EVENT_COUNT ? tr_event_name((enum tr_event)t->cause)
-                                : t->assumed               ? "assumed"
-                                                           : "initial");
-        TR_JB(b, ",\"frame\":");
+        TR_JW(w, "{\"cause\":");
+        w = tr_jw_name(w, t->cause < TR_EVENT_COUNT ? tr_event_name((enum tr_event)t->cause)
+                          : t->assumed               ? "assumed"
+                                                     : "initial");
+        TR_JW(w, ",\"frame\":");
         if (before)
-            TR_JB(b, "null");
+            TR_JW(w, "null");
         else
-            tr_jbuf_i64(b, (json_int_t)tr_conn_frame(c, t->frame_off));
-        TR_JKS(b, ",\"state\":", tr_state_name((enum tr_state)t->state));
-        TR_JB(b, ",\"time\":");
-        tr__js_secs_or_null(b, !before, t->ts - t0);
-        TR_JB(b, "}");
+            w = tr_jw_i64(w, (json_int_t)tr_conn_frame(c, t->frame_off));
+        TR_JW(w, ",\"state\":");
+        w = tr_jw_name(w, tr_state_name((enum tr_state)t->state));
+        TR_JW(w, ",\"time\":");
+        w = tr__jw_secs_or_null(w, !before, t->ts - t0);
+        TR_JW(w, "}");
     }
-    TR_JB(b, "]");
+    TR_JW(w, "]");
+    return w;
 }
 
-static void tr__js_bool_or_null(struct tr_jbuf *b, bool known, bool v)
-{
-    if (known)
-        tr_jbuf_bool(b, v);
-    else
-        TR_JB(b, "null");
-}
+/* 4096: the parts above (~2.6 KB at most) and the endpoint's own ~300
+ * bytes of text, 8 numbers and 2 names; then the timeline's TR_MAX_TRANS
+ * entries of at most 170 bytes, and the rest (~400 bytes). */
+#define TR_JS_EP_MAX 4096
 
 static void tr__js_endpoint(struct tr_jbuf *b, const struct tr_obs *o, const struct tr_conn *c, unsigned d,
                             int64_t t0)
@@ -506,50 +497,78 @@ static void tr__js_endpoint(struct tr_jbuf *b, const struct tr_obs *o, const str
     tr_format_addr(c->ipver, c->addr[d], addr, sizeof addr);
     bool syn = e->syn.known;
     bool isn = tr_ep_has(e, TR_EP_SYN_SEEN) || tr_ep_has(e, TR_EP_ISS_INFERRED);
-    TR_JB(b, "{\"acks\":");
-    tr__js_acks(b, &e->st);
-    TR_JKS(b, ",\"address\":", addr);
-    TR_JB(b, ",\"isn\":");
+    const struct tr_profile *prof = tr_obs_profile(o);
+    char *w0 = tr_jbuf_reserve(b, TR_JS_EP_MAX), *w = w0;
+    if (!w)
+        return;
+    TR_JW(w, "{\"acks\":");
+    w = tr__jw_acks(w, &e->st);
+    tr_jbuf_commit(b, w, w0, TR_JS_EP_MAX);
+    TR_JKS(b, ",\"address\":", addr); /* checked and escaped as any string */
+    if (!(w = w0 = tr_jbuf_reserve(b, TR_JS_EP_MAX)))
+        return;
+    TR_JW(w, ",\"isn\":");
     if (isn)
-        tr_jbuf_u64(b, e->tcb.iss);
+        w = tr_jw_u64(w, e->tcb.iss);
     else
-        TR_JB(b, "null");
-    TR_JB(b, ",\"isn_inferred\":");
-    tr_jbuf_bool(b, tr_ep_has(e, TR_EP_ISS_INFERRED));
-    TR_JB(b, ",\"mss\":");
+        TR_JW(w, "null");
+    TR_JW(w, ",\"isn_inferred\":");
+    w = tr_jw_bool(w, tr_ep_has(e, TR_EP_ISS_INFERRED));
+    TR_JW(w, ",\"mss\":");
     if (syn && e->syn.has_mss)
-        tr_jbuf_u64(b, e->syn.mss);
+        w = tr_jw_u64(w, e->syn.mss);
     else
-        TR_JB(b, "null");
-    TR_JB(b, ",\"port\":");
-    tr_jbuf_u64(b, c->port[d]);
-    TR_JB(b, ",\"retransmissions\":");
-    tr__js_retransmissions(b, &e->st);
-    TR_JKS(b, ",\"role\":", tr_role_name(c, d));
-    TR_JB(b, ",\"rtt\":");
-    tr__js_rtt(b, e, tr_obs_profile(o));
-    TR_JB(b, ",\"sack_permitted\":");
-    tr__js_bool_or_null(b, syn, e->syn.sack_perm);
-    TR_JB(b, ",\"sent\":");
-    tr__js_counters(b, &e->st);
-    TR_JKS(b, ",\"state\":", tr_state_name((enum tr_state)e->tcb.state));
-    TR_JB(b, ",\"timeline\":");
-    tr__js_timeline(b, c, d, t0);
-    TR_JB(b, ",\"timestamps\":");
-    tr__js_bool_or_null(b, syn, e->syn.has_ts);
-    TR_JB(b, ",\"window\":");
-    tr__js_windows(b, &e->st);
-    TR_JB(b, ",\"window_full\":");
-    tr_jbuf_u64(b, e->st.window_full);
-    TR_JB(b, ",\"window_scale\":");
+        TR_JW(w, "null");
+    TR_JW(w, ",\"port\":");
+    w = tr_jw_u64(w, c->port[d]);
+    TR_JW(w, ",\"retransmissions\":");
+    w = tr__jw_retransmissions(w, &e->st);
+    TR_JW(w, ",\"role\":");
+    w = tr_jw_name(w, tr_role_name(c, d));
+    bool n = e->rtt_n != 0;
+    TR_JW(w, ",\"rtt\":{\"avg\":");
+    w = tr__jw_secs_or_null(w, n, n ? e->rtt_sum / (int64_t)e->rtt_n : 0);
+    TR_JW(w, ",\"max\":");
+    w = tr__jw_secs_or_null(w, n, e->rtt_max);
+    TR_JW(w, ",\"min\":");
+    w = tr__jw_secs_or_null(w, n, e->rtt_min);
+    tr_jbuf_commit(b, w, w0, TR_JS_EP_MAX);
+    TR_JKS(b, ",\"profile\":", prof->name); /* a profile's name may come from a file */
+    if (!(w = w0 = tr_jbuf_reserve(b, TR_JS_EP_MAX)))
+        return;
+    TR_JW(w, ",\"rto\":");
+    w = tr_jw_seconds(w, e->tcb.rtt.rto_ns);
+    TR_JW(w, ",\"rttvar\":");
+    w = tr__jw_secs_or_null(w, n, e->tcb.rtt.rttvar_ns);
+    TR_JW(w, ",\"samples\":");
+    w = tr_jw_i64(w, (json_int_t)e->rtt_n);
+    TR_JW(w, ",\"srtt\":");
+    w = tr__jw_secs_or_null(w, n, e->tcb.rtt.srtt_ns);
+    TR_JW(w, "},\"sack_permitted\":");
+    w = tr__jw_bool_or_null(w, syn, e->syn.sack_perm);
+    TR_JW(w, ",\"sent\":");
+    w = tr__jw_counters(w, &e->st);
+    TR_JW(w, ",\"state\":");
+    w = tr_jw_name(w, tr_state_name((enum tr_state)e->tcb.state));
+    TR_JW(w, ",\"timeline\":");
+    w = tr__jw_timeline(w, c, d, t0);
+    TR_JW(w, ",\"timestamps\":");
+    w = tr__jw_bool_or_null(w, syn, e->syn.has_ts);
+    TR_JW(w, ",\"window\":");
+    w = tr__jw_windows(w, &e->st);
+    TR_JW(w, ",\"window_full\":");
+    w = tr_jw_u64(w, e->st.window_full);
+    TR_JW(w, ",\"window_scale\":");
     if (syn && e->syn.has_wscale)
-        tr_jbuf_u64(b, e->syn.wscale);
+        w = tr_jw_u64(w, e->syn.wscale);
     else
-        TR_JB(b, "null");
-    TR_JB(b, "}");
+        TR_JW(w, "null");
+    TR_JW(w, "}");
+    tr_jbuf_commit(b, w, w0, TR_JS_EP_MAX);
 }
 
-static void tr__js_handshake(struct tr_jbuf *b, const struct tr_conn *c, int64_t t0)
+/* ~420 bytes of text, 8 numbers */
+static char *tr__jw_handshake(char *w, const struct tr_conn *c, int64_t t0)
 {
     const struct tr_ep *cl = &c->ep[0], *sv = &c->ep[1];
     bool known = c->roles == TR_ROLES_KNOWN;
@@ -557,82 +576,96 @@ static void tr__js_handshake(struct tr_jbuf *b, const struct tr_conn *c, int64_t
     bool ack = syn && synack && c->hs_ack_frame;
     const struct tr_tcb *t = &cl->tcb;
     bool neg = tr_tcb_has(t, TR_TCB_NEGOTIATED);
-    TR_JB(b, "{\"ack_frame\":");
-    tr__js_frame_or_null(b, c->hs_ack_frame);
-    TR_JB(b, ",\"complete\":");
-    tr_jbuf_bool(b, (c->flags & TR_CONN_HS_DONE) != 0);
-    TR_JB(b, ",\"fast_open\":");
-    tr_jbuf_bool(b, (c->flags & TR_CONN_TFO) != 0);
-    TR_JB(b, ",\"negotiated\":{\"sack\":");
-    tr__js_bool_or_null(b, neg && cl->syn.known && sv->syn.known, tr_tcb_has(t, TR_TCB_SACK_OK));
-    TR_JB(b, ",\"timestamps\":");
-    tr__js_bool_or_null(b, neg, tr_tcb_has(t, TR_TCB_TS_OK));
-    TR_JB(b, ",\"window_scaling\":");
-    tr__js_bool_or_null(b, neg, tr_tcb_has(t, TR_TCB_WS_OK));
-    TR_JB(b, "},\"rtt\":");
-    tr__js_secs_or_null(b, ack, c->hs_ack_ts - cl->syn_ts);
-    TR_JB(b, ",\"rtt_client_side\":");
-    tr__js_secs_or_null(b, ack, c->hs_ack_ts - sv->syn_ts);
-    TR_JB(b, ",\"rtt_server_side\":");
-    tr__js_secs_or_null(b, syn && synack, sv->syn_ts - cl->syn_ts);
-    TR_JB(b, ",\"simultaneous_open\":");
-    tr_jbuf_bool(b, (c->flags & TR_CONN_SIMOPEN) != 0);
-    TR_JB(b, ",\"syn_frame\":");
-    tr__js_frame_or_null(b, syn ? cl->first_syn_frame : 0);
-    TR_JB(b, ",\"syn_retransmissions\":");
-    tr_jbuf_u64(b, cl->st.syn ? cl->st.syn - 1 : 0);
-    TR_JB(b, ",\"syn_time\":");
-    tr__js_secs_or_null(b, syn, cl->first_syn_ts - t0);
-    TR_JB(b, ",\"synack_frame\":");
-    tr__js_frame_or_null(b, synack ? sv->first_syn_frame : 0);
-    TR_JB(b, ",\"synack_retransmissions\":");
-    tr_jbuf_u64(b, sv->st.syn ? sv->st.syn - 1 : 0);
-    TR_JB(b, "}");
+    TR_JW(w, "{\"ack_frame\":");
+    w = tr__jw_frame_or_null(w, c->hs_ack_frame);
+    TR_JW(w, ",\"complete\":");
+    w = tr_jw_bool(w, (c->flags & TR_CONN_HS_DONE) != 0);
+    TR_JW(w, ",\"fast_open\":");
+    w = tr_jw_bool(w, (c->flags & TR_CONN_TFO) != 0);
+    TR_JW(w, ",\"negotiated\":{\"sack\":");
+    w = tr__jw_bool_or_null(w, neg && cl->syn.known && sv->syn.known, tr_tcb_has(t, TR_TCB_SACK_OK));
+    TR_JW(w, ",\"timestamps\":");
+    w = tr__jw_bool_or_null(w, neg, tr_tcb_has(t, TR_TCB_TS_OK));
+    TR_JW(w, ",\"window_scaling\":");
+    w = tr__jw_bool_or_null(w, neg, tr_tcb_has(t, TR_TCB_WS_OK));
+    TR_JW(w, "},\"rtt\":");
+    w = tr__jw_secs_or_null(w, ack, c->hs_ack_ts - cl->syn_ts);
+    TR_JW(w, ",\"rtt_client_side\":");
+    w = tr__jw_secs_or_null(w, ack, c->hs_ack_ts - sv->syn_ts);
+    TR_JW(w, ",\"rtt_server_side\":");
+    w = tr__jw_secs_or_null(w, syn && synack, sv->syn_ts - cl->syn_ts);
+    TR_JW(w, ",\"simultaneous_open\":");
+    w = tr_jw_bool(w, (c->flags & TR_CONN_SIMOPEN) != 0);
+    TR_JW(w, ",\"syn_frame\":");
+    w = tr__jw_frame_or_null(w, syn ? cl->first_syn_frame : 0);
+    TR_JW(w, ",\"syn_retransmissions\":");
+    w = tr_jw_u64(w, cl->st.syn ? cl->st.syn - 1 : 0);
+    TR_JW(w, ",\"syn_time\":");
+    w = tr__jw_secs_or_null(w, syn, cl->first_syn_ts - t0);
+    TR_JW(w, ",\"synack_frame\":");
+    w = tr__jw_frame_or_null(w, synack ? sv->first_syn_frame : 0);
+    TR_JW(w, ",\"synack_retransmissions\":");
+    w = tr_jw_u64(w, sv->st.syn ? sv->st.syn - 1 : 0);
+    TR_JW(w, "}");
+    return w;
 }
 
-static void tr__js_vantage(struct tr_jbuf *b, const struct tr_conn *c)
+/* ~50 bytes of text, 2 numbers, a name */
+static char *tr__jw_vantage(char *w, const struct tr_conn *c)
 {
-    TR_JB(b, "{\"client_side_rtt\":");
-    tr__js_secs_or_null(b, c->side_known, c->side_rtt[0]);
-    TR_JKS(b, ",\"point\":", tr_vantage_name(c));
-    TR_JB(b, ",\"server_side_rtt\":");
-    tr__js_secs_or_null(b, c->side_known, c->side_rtt[1]);
-    TR_JB(b, "}");
+    TR_JW(w, "{\"client_side_rtt\":");
+    w = tr__jw_secs_or_null(w, c->side_known, c->side_rtt[0]);
+    TR_JW(w, ",\"point\":");
+    w = tr_jw_name(w, tr_vantage_name(c));
+    TR_JW(w, ",\"server_side_rtt\":");
+    w = tr__jw_secs_or_null(w, c->side_known, c->side_rtt[1]);
+    TR_JW(w, "}");
+    return w;
 }
 
-static void tr__js_end(struct tr_jbuf *b, const struct tr_conn *c)
+/* ~40 bytes of text, a number, 3 names */
+static char *tr__jw_end(char *w, const struct tr_conn *c)
 {
     bool by = c->end == TR_END_RST || c->end == TR_END_REFUSED;
-    TR_JB(b, "{\"by\":");
+    TR_JW(w, "{\"by\":");
     if (by)
-        tr_jbuf_str(b, tr_role_name(c, c->end_by));
+        w = tr_jw_name(w, tr_role_name(c, c->end_by));
     else
-        TR_JB(b, "null");
-    TR_JB(b, ",\"frame\":");
-    tr__js_frame_or_null(b, by ? c->end_frame : 0);
-    TR_JKS(b, ",\"how\":", tr_end_name((enum tr_end)c->end));
-    TR_JB(b, ",\"state\":");
+        TR_JW(w, "null");
+    TR_JW(w, ",\"frame\":");
+    w = tr__jw_frame_or_null(w, by ? c->end_frame : 0);
+    TR_JW(w, ",\"how\":");
+    w = tr_jw_name(w, tr_end_name((enum tr_end)c->end));
+    TR_JW(w, ",\"state\":");
     if (by)
-        tr_jbuf_str(b, tr_state_name((enum tr_state)c->end_state));
+        w = tr_jw_name(w, tr_state_name((enum tr_state)c->end_state));
     else
-        TR_JB(b, "null");
-    TR_JB(b, "}");
+        TR_JW(w, "null");
+    TR_JW(w, "}");
+    return w;
 }
+
+/* the connection's own parts around its endpoints and findings: ~1 KB at most each */
+#define TR_JS_CONN_MAX 2048
 
 void tr_json_conn_write(struct tr_jbuf *b, const struct tr_obs *o, const struct tr_conn *c, uint32_t id, int64_t t0)
 {
-    TR_JB(b, "{\"closed_out\":");
+    char *w0 = tr_jbuf_reserve(b, TR_JS_CONN_MAX), *w = w0;
+    if (!w)
+        return;
+    TR_JW(w, "{\"closed_out\":");
     if (c->flags & TR_CONN_EVICTED)
-        TR_JB(b, "\"limit\"");
+        TR_JW(w, "\"limit\"");
     else if (c->flags & TR_CONN_EXPIRED)
-        TR_JB(b, "\"idle\"");
+        TR_JW(w, "\"idle\"");
     else
-        TR_JB(b, "null");
-    TR_JB(b, ",\"duration\":");
-    tr_jbuf_seconds(b, c->last_ts - c->first_ts);
-    TR_JB(b, ",\"end\":");
-    tr__js_end(b, c);
-    TR_JB(b, ",\"endpoints\":[");
+        TR_JW(w, "null");
+    TR_JW(w, ",\"duration\":");
+    w = tr_jw_seconds(w, c->last_ts - c->first_ts);
+    TR_JW(w, ",\"end\":");
+    w = tr__jw_end(w, c);
+    TR_JW(w, ",\"endpoints\":[");
+    tr_jbuf_commit(b, w, w0, TR_JS_CONN_MAX);
     tr__js_endpoint(b, o, c, 0, t0);
     TR_JB(b, ",");
     tr__js_endpoint(b, o, c, 1, t0);
@@ -644,33 +677,36 @@ void tr_json_conn_write(struct tr_jbuf *b, const struct tr_obs *o, const struct 
         if ((f = tr_obs_next_finding(o, c, f)))
             TR_JB(b, ",");
     }
-    TR_JB(b, "],\"findings_suppressed\":");
-    tr_jbuf_u64(b, c->nsuppressed);
-    TR_JB(b, ",\"first_frame\":");
-    tr_jbuf_i64(b, (json_int_t)c->first_frame);
-    TR_JB(b, ",\"handshake\":");
-    tr__js_handshake(b, c, t0);
-    TR_JB(b, ",\"id\":");
-    tr_jbuf_u64(b, id);
-    TR_JB(b, ",\"ip_version\":");
-    tr_jbuf_u64(b, c->ipver);
-    TR_JB(b, ",\"last_frame\":");
-    tr_jbuf_i64(b, (json_int_t)c->last_frame);
-    TR_JB(b, ",\"reused_ports\":");
-    tr_jbuf_bool(b, (c->flags & TR_CONN_REUSED) != 0);
-    TR_JB(b, ",\"roles\":");
+    if (!(w = w0 = tr_jbuf_reserve(b, TR_JS_CONN_MAX)))
+        return;
+    TR_JW(w, "],\"findings_suppressed\":");
+    w = tr_jw_u64(w, c->nsuppressed);
+    TR_JW(w, ",\"first_frame\":");
+    w = tr_jw_i64(w, (json_int_t)c->first_frame);
+    TR_JW(w, ",\"handshake\":");
+    w = tr__jw_handshake(w, c, t0);
+    TR_JW(w, ",\"id\":");
+    w = tr_jw_u64(w, id);
+    TR_JW(w, ",\"ip_version\":");
+    w = tr_jw_u64(w, c->ipver);
+    TR_JW(w, ",\"last_frame\":");
+    w = tr_jw_i64(w, (json_int_t)c->last_frame);
+    TR_JW(w, ",\"reused_ports\":");
+    w = tr_jw_bool(w, (c->flags & TR_CONN_REUSED) != 0);
+    TR_JW(w, ",\"roles\":");
     if (c->roles == TR_ROLES_KNOWN)
-        TR_JB(b, "\"known\"");
+        TR_JW(w, "\"known\"");
     else
-        TR_JB(b, "\"unknown\"");
-    TR_JB(b, ",\"start\":");
-    tr_jbuf_seconds(b, c->first_ts - t0);
-    TR_JB(b, ",\"vantage\":");
-    tr__js_vantage(b, c);
-    TR_JB(b, ",\"vlan\":");
+        TR_JW(w, "\"unknown\"");
+    TR_JW(w, ",\"start\":");
+    w = tr_jw_seconds(w, c->first_ts - t0);
+    TR_JW(w, ",\"vantage\":");
+    w = tr__jw_vantage(w, c);
+    TR_JW(w, ",\"vlan\":");
     if (c->vlan)
-        tr_jbuf_u64(b, c->vlan);
+        w = tr_jw_u64(w, c->vlan);
     else
-        TR_JB(b, "null");
-    TR_JB(b, "}");
+        TR_JW(w, "null");
+    TR_JW(w, "}");
+    tr_jbuf_commit(b, w, w0, TR_JS_CONN_MAX);
 }
