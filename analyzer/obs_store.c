@@ -32,21 +32,29 @@
 #include "analyzer/obs_int.h"
 
 #define TR__WORDS (sizeof(struct tr_conn) / 8)
+#define TR__MAP_BYTES ((TR__WORDS + 63) / 64 * 8)
 #define TR__CODE_BYTES ((TR__WORDS + 1) / 2)
-/* codes, reference values, data (8 bytes of slack: words are written whole) */
-#define TR__PACK_MAX (TR__CODE_BYTES + 16 + TR__WORDS * 8 + 8)
+/* the largest packed form: map, codes, reference values, data, and 8 bytes
+ * of slack (words are read and written whole) */
+#define TR__PACK_MAX (TR__MAP_BYTES + TR__CODE_BYTES + 16 + TR__WORDS * 8 + 8)
 
 _Static_assert(sizeof(struct tr_conn) % 8 == 0, "struct tr_conn is a whole number of 8-byte words");
 
 /*
- * One 4-bit code per word, then the bytes it says. The reference is a
- * template: the first connection the observer parked, kept as it was then
- * (fields that are the same in most connections, the profile's TCB values,
- * empty ring and finding links, cost nothing). Codes: 0 a zero word; 1-9 the
- * word XOR the template's in 0-8 bytes; 10-13 its zigzag distance to the
- * connection's first timestamp in 0, 2, 3 or 4 bytes; 14-15 to its first
- * frame in 1 or 2 bytes. Words are copied 8 bytes at a time and cut to
- * length, so the loops hardly branch on the data.
+ * The packed form against a template (the first connection the observer
+ * parked, kept as it was then: fields that are the same in most
+ * connections, the profile's TCB values, empty rings and finding links,
+ * cost nothing):
+ *   a bitmap of the words that differ from the template's (1 bit a word);
+ *   a 4-bit code for each of those, in order;
+ *   the connection's first timestamp and first frame (8 bytes each);
+ *   the bytes the codes say.
+ * Codes: 0 a zero word; 1-9 the word XOR the template's in 0-8 bytes;
+ * 10-13 its zigzag distance to the first timestamp in 0, 2, 3 or 4 bytes;
+ * 14-15 to the first frame in 1 or 2 bytes. Unpacking copies the template
+ * and rewrites only the words the bitmap names (about half of them);
+ * words are copied 8 bytes at a time and cut to length, so the loops
+ * hardly branch on the data.
  */
 static unsigned tr__nbytes(uint64_t v) { return v ? (unsigned)(71 - __builtin_clzll(v)) / 8 : 0; }
 static uint64_t tr__zz(uint64_t d) { return (d << 1) ^ (uint64_t)((int64_t)d >> 63); }
@@ -57,62 +65,87 @@ static const uint64_t tr__mask[9] = {0, 0xff, 0xffff, 0xffffff, 0xffffffff, 0xff
 static const uint8_t tr__code_len[16] = {0, 0, 1, 2, 3, 4, 5, 6, 7, 8, 0, 2, 3, 4, 1, 2};
 static const uint8_t tr__ts_code[9] = {10, 11, 11, 12, 13, 0, 0, 0, 0}; /* by bytes needed; 0: none */
 
-/* Packs c into out (TR__PACK_MAX bytes) against the template t; returns the length. */
+/* Packs c into out (TR__PACK_MAX bytes) against the template t; returns the
+ * length, of which the last 8 bytes are slack for unpacking's whole-word
+ * reads. */
 static size_t tr__pack(const struct tr_conn *c, const uint64_t *t, uint8_t *out)
 {
     const uint8_t *w = (const uint8_t *)c; /* read word by word: no copy of the struct */
     uint64_t ts = (uint64_t)c->first_ts, fr = c->first_frame;
-    uint8_t *code = out, *p = out + TR__CODE_BYTES;
-    memset(code, 0, TR__CODE_BYTES);
-    memcpy(p, &ts, 8);
-    memcpy(p + 8, &fr, 8);
-    p += 16;
+    uint64_t map[TR__MAP_BYTES / 8] = {0};
+    uint8_t code[TR__CODE_BYTES] = {0}, data[TR__WORDS * 8 + 8];
+    uint8_t *p = data;
+    unsigned j = 0;
     for (size_t k = 0; k < TR__WORDS; k++) {
         uint64_t v;
         memcpy(&v, w + 8 * k, 8);
-        if (!v)
+        uint64_t x = v ^ t[k];
+        if (!x)
             continue;
-        uint64_t x = v ^ t[k], out_v = x;
-        unsigned n = tr__nbytes(x), cd = 1 + n;
-        /* Most words are the template's or differ from it in a byte or
-         * two: only longer differences are tried against the references. */
-        if (n > 2) {
-            uint64_t dt = tr__zz(v - ts), df = tr__zz(v - fr);
-            unsigned nt = tr__nbytes(dt), nf = tr__nbytes(df);
-            if (tr__ts_code[nt] && tr__code_len[tr__ts_code[nt]] < n)
-                cd = tr__ts_code[nt], n = tr__code_len[cd], out_v = dt;
-            if (nf <= 2 && (nf ? nf : 1) < n)
-                cd = nf <= 1 ? 14 : 15, n = tr__code_len[cd], out_v = df;
+        map[k / 64] |= 1ull << (k % 64);
+        unsigned n = 0, cd = 0;
+        uint64_t out_v = x;
+        if (v) {
+            n = tr__nbytes(x);
+            cd = 1 + n;
+            /* Most words differ from the template's in a byte or two: only
+             * longer differences are tried against the references. */
+            if (n > 2) {
+                uint64_t dt = tr__zz(v - ts), df = tr__zz(v - fr);
+                unsigned nt = tr__nbytes(dt), nf = tr__nbytes(df);
+                if (tr__ts_code[nt] && tr__code_len[tr__ts_code[nt]] < n)
+                    cd = tr__ts_code[nt], n = tr__code_len[cd], out_v = dt;
+                if (nf <= 2 && (nf ? nf : 1) < n)
+                    cd = nf <= 1 ? 14 : 15, n = tr__code_len[cd], out_v = df;
+            }
         }
-        code[k / 2] |= (uint8_t)(cd << (4 * (k % 2)));
+        code[j / 2] |= (uint8_t)(cd << (4 * (j % 2)));
+        j++;
         memcpy(p, &out_v, 8);
         p += n;
     }
-    return (size_t)(p - out);
+    uint8_t *o = out;
+    memcpy(o, map, TR__MAP_BYTES);
+    o += TR__MAP_BYTES;
+    memcpy(o, code, (j + 1) / 2);
+    o += (j + 1) / 2;
+    memcpy(o, &ts, 8);
+    memcpy(o + 8, &fr, 8);
+    o += 16;
+    size_t nd = (size_t)(p - data);
+    memcpy(o, data, nd);
+    memset(o + nd, 0, 8);
+    return (size_t)(o + nd + 8 - out);
 }
 
-static void tr__unpack(const uint8_t *in, size_t len, const uint64_t *t, struct tr_conn *c)
+static void tr__unpack(const uint8_t *in, const uint64_t *t, struct tr_conn *c)
 {
     uint8_t *w = (uint8_t *)c; /* written word by word */
+    memcpy(c, t, sizeof *c);
+    uint64_t map[TR__MAP_BYTES / 8];
+    memcpy(map, in, TR__MAP_BYTES);
+    unsigned m = 0;
+    for (size_t i = 0; i < TR__MAP_BYTES / 8; i++)
+        m += (unsigned)__builtin_popcountll(map[i]);
+    const uint8_t *code = in + TR__MAP_BYTES, *p = code + (m + 1) / 2;
     uint64_t ref[3] = {0};
-    const uint8_t *code = in, *p = in + TR__CODE_BYTES, *end = in + len;
     memcpy(&ref[1], p, 8);
     memcpy(&ref[2], p + 8, 8);
     p += 16;
-    for (size_t k = 0; k < TR__WORDS; k++) {
-        unsigned cd = (code[k / 2] >> (4 * (k % 2))) & 15, n = tr__code_len[cd];
-        uint64_t v = 0;
-        /* the last words may end the buffer: no 8-byte read past it */
-        if (end - p >= 8)
-            memcpy(&v, p, 8);
-        else
-            memcpy(&v, p, n);
-        v &= tr__mask[n];
-        p += n;
-        /* code 0 is a distance of 0 to a reference of 0 */
-        uint64_t add = tr__unzz(v) + ref[cd < 10 ? 0 : cd < 14 ? 1 : 2];
-        uint64_t word = cd >= 1 && cd <= 9 ? v ^ t[k] : add;
-        memcpy(w + 8 * k, &word, 8);
+    unsigned j = 0;
+    for (size_t i = 0; i < TR__MAP_BYTES / 8; i++) {
+        for (uint64_t bits = map[i]; bits; bits &= bits - 1, j++) {
+            size_t k = i * 64 + (size_t)__builtin_ctzll(bits);
+            unsigned cd = (code[j / 2] >> (4 * (j % 2))) & 15, n = tr__code_len[cd];
+            uint64_t v;
+            memcpy(&v, p, 8); /* the 8 bytes of slack at the end keep this inside */
+            v &= tr__mask[n];
+            p += n;
+            /* code 0 is a distance of 0 to a reference of 0 */
+            uint64_t add = tr__unzz(v) + ref[cd < 10 ? 0 : cd < 14 ? 1 : 2];
+            uint64_t word = cd >= 1 && cd <= 9 ? v ^ t[k] : add;
+            memcpy(w + 8 * k, &word, 8);
+        }
     }
 }
 
@@ -187,7 +220,7 @@ struct tr_conn *tr__conn_at(struct tr_obs *o, uint32_t id)
     struct tr_conn *c = tr__pool_take(o);
     if (!c)
         abort(); /* a parked connection always finds room: its packed bytes are freed below */
-    tr__unpack(sl->packed, sl->packed_len, o->tmpl, c);
+    tr__unpack(sl->packed, o->tmpl, c);
     c->flags = sl->conn_flags;
     c->end = sl->end;
     free(sl->packed);
@@ -203,7 +236,7 @@ const struct tr_conn *tr__conn_view(const struct tr_obs *o, uint32_t id, struct 
     const struct tr__slot *sl = tr__cslot(o, id);
     if (sl->c)
         return sl->c;
-    tr__unpack(sl->packed, sl->packed_len, o->tmpl, scratch);
+    tr__unpack(sl->packed, o->tmpl, scratch);
     scratch->flags = sl->conn_flags;
     scratch->end = sl->end;
     return scratch;
