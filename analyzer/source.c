@@ -12,7 +12,11 @@
 
 #include "stack/error.h"
 
-#define TR_RBUF_INITIAL (1u << 20)
+/* The read(2) buffer (the threaded reader's, standard input's): small
+ * enough to stay in the reading core's L2 cache beside the workers' rings
+ * (two threads, flow-heavy capture: 1 MiB 234 ms, 128 KiB 216 ms, median
+ * of 14); it grows for a larger record. */
+#define TR_RBUF_INITIAL (128u << 10)
 #define TR_MAP_WINDOW (256u << 10)
 
 /* A mapped file that shrinks under the reader (truncated by another
