@@ -484,10 +484,13 @@ static char *tr__jw_timeline(char *w, const struct tr_conn *c, unsigned ep, int6
     return w;
 }
 
-/* 4096: the parts above (~2.6 KB at most) and the endpoint's own ~300
- * bytes of text, 8 numbers and 2 names; then the timeline's TR_MAX_TRANS
- * entries of at most 170 bytes, and the rest (~400 bytes). */
-#define TR_JS_EP_MAX 4096
+/* Each of the endpoint's three runs (around the address and the profile's
+ * name) writes at most ~4.1 KB: the largest, from "rto" on, is the
+ * counters (706), the timeline (2 + TR_MAX_TRANS x 175), the windows
+ * (205) and the endpoint's own text, numbers and names (< 720), counted
+ * as literal bytes + TR_JW_NUM_MAX per number + TR_JW_NAME_MAX + 2 per
+ * name. unit.json writes a connection with every number at its widest. */
+#define TR_JS_EP_MAX 8192
 
 static void tr__js_endpoint(struct tr_jbuf *b, const struct tr_obs *o, const struct tr_conn *c, unsigned d,
                             int64_t t0)

@@ -57,9 +57,11 @@ static void tt_seconds(int64_t ns)
 static void test_times_are_janssons_and_within_the_bound(void **state)
 {
     (void)state;
-    int64_t p = 1;
-    for (int k = 0; k < 19; k++, p *= 10) {
-        const int64_t vs[] = {p - 1, p, p + 1, p / 2, p + p / 3, p * 9 / 7};
+    for (int k = 0; k < 19; k++) {
+        int64_t p = 1;
+        for (int i = 0; i < k; i++)
+            p *= 10;
+        const int64_t vs[] = {p - 1, p, p + 1, p / 2, p + p / 3, p / 7 * 9};
         for (size_t i = 0; i < sizeof vs / sizeof vs[0]; i++) {
             tt_seconds(vs[i]);
             tt_seconds(-vs[i]);
@@ -119,12 +121,65 @@ static void test_names_need_no_escaping(void **state)
     }
 }
 
+/* A connection with every number at its widest (negative where signed,
+ * the largest magnitude where not) and the longest timeline: the cursor
+ * runs must hold it (tr_jbuf_commit stops the program otherwise), and the
+ * text must be the JSON jansson dumps from the same connection. */
+static void test_the_widest_connection_fits_the_bounds(void **state)
+{
+    (void)state;
+    struct tr_obs *o = tt_obs("linux");
+    struct tr_conn c;
+    memset(&c, 0xff, sizeof c);
+    c.ipver = 6;
+    c.roles = TR_ROLES_KNOWN;
+    c.end = TR_END_RST;
+    c.end_by = 1;
+    c.end_state = TR_TIME_WAIT;
+    c.f_head = c.f_tail = TR_NIL;
+    c.ntrans = TR_MAX_TRANS;
+    c.first_frame = 1;
+    /* frame numbers count from 1: within int64, as the tree writer's
+     * json_integer takes them */
+    const uint64_t frame = 999999999999999999ull;
+    c.last_frame = c.hs_ack_frame = c.end_frame = frame;
+    c.ep[0].first_syn_frame = c.ep[1].first_syn_frame = frame;
+    c.first_ts = INT64_MIN / 4;
+    c.last_ts = INT64_MAX / 4;
+    c.side_known = true;
+    for (unsigned d = 0; d < 2; d++) {
+        c.ep[d].tcb.state = TR_SYN_RECEIVED;
+        c.ep[d].rtt_n = 1; /* an average that cannot overflow */
+        c.ep[d].rtt_sum = INT64_MIN / 4;
+    }
+    for (unsigned i = 0; i < TR_MAX_TRANS; i++)
+        c.trans[i] = (struct tr_trans){.ts = INT64_MIN / 4, .frame_off = UINT32_MAX - 1, .ep = 0,
+                                       .state = TR_SYN_RECEIVED, .cause = TR_EV_RCV_FIN_ACKED};
+    struct tr_jbuf b = {0};
+    tr_json_conn_write(&b, o, &c, UINT32_MAX, INT64_MAX / 4);
+    assert_false(b.oom);
+    assert_true(b.len > 4000);
+    json_error_t err;
+    json_t *mine = json_loadb(b.p, b.len, 0, &err);
+    assert_non_null(mine);
+    json_t *tree = tr_json_conn(o, &c, UINT32_MAX, INT64_MAX / 4);
+    char *want = json_dumps(tree, JSON_COMPACT | JSON_SORT_KEYS | JSON_REAL_PRECISION(10));
+    assert_int_equal(strlen(want), b.len);
+    assert_memory_equal(want, b.p, b.len);
+    free(want);
+    json_decref(tree);
+    json_decref(mine);
+    tr_jbuf_free(&b);
+    tr_obs_free(o);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_integers_are_printfs),
         cmocka_unit_test(test_times_are_janssons_and_within_the_bound),
         cmocka_unit_test(test_names_need_no_escaping),
+        cmocka_unit_test(test_the_widest_connection_fits_the_bounds),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
