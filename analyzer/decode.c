@@ -111,6 +111,12 @@ static enum tr_dec tr__link_raw(struct tr__cur *c, struct tr_seg *seg, struct tr
 static enum tr_dec tr__link(uint32_t linktype, struct tr__cur *c, struct tr_seg *seg,
                             struct tr_dec_info *info)
 {
+    /* the common case first, without a call: untagged Ethernet, IPv4 */
+    if (linktype == TR_LINK_ETHERNET && c->n >= 14 && tr_get16(c->p + 12) == ETH_IPV4) {
+        tr__advance(c, 14);
+        seg->ipver = 4;
+        return TR_DEC_TCP;
+    }
     switch (linktype) {
     case TR_LINK_ETHERNET:
         return tr__link_fixed(c, 14, 12, seg, info, "Ethernet header cut by the snapshot length");

@@ -76,13 +76,18 @@ static size_t tr__pack(const struct tr_conn *c, const uint64_t *t, uint8_t *out)
     uint8_t code[TR__CODE_BYTES] = {0}, data[TR__WORDS * 8 + 8];
     uint8_t *p = data;
     unsigned j = 0;
+    uint64_t bits = 0; /* this 64-word group's part of the map, in a register */
     for (size_t k = 0; k < TR__WORDS; k++) {
+        if (k % 64 == 0 && k) {
+            map[k / 64 - 1] = bits;
+            bits = 0;
+        }
         uint64_t v;
         memcpy(&v, w + 8 * k, 8);
         uint64_t x = v ^ t[k];
         if (!x)
             continue;
-        map[k / 64] |= 1ull << (k % 64);
+        bits |= 1ull << (k % 64);
         unsigned n = 0, cd = 0;
         uint64_t out_v = x;
         if (v) {
@@ -104,6 +109,7 @@ static size_t tr__pack(const struct tr_conn *c, const uint64_t *t, uint8_t *out)
         memcpy(p, &out_v, 8);
         p += n;
     }
+    map[(TR__WORDS - 1) / 64] = bits;
     uint8_t *o = out;
     memcpy(o, map, TR__MAP_BYTES);
     o += TR__MAP_BYTES;

@@ -91,7 +91,7 @@ static long tr__rbuf_remap(struct tr__rbuf *rb, size_t n)
     return (long)(rb->end - rb->pos);
 }
 
-long tr__rbuf_need(struct tr__rbuf *rb, size_t n)
+long tr__rbuf_fill(struct tr__rbuf *rb, size_t n)
 {
     if (rb->end - rb->pos >= n)
         return (long)(rb->end - rb->pos);

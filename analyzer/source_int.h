@@ -51,7 +51,14 @@ struct tr_source {
 
 /* Ensures n bytes from the current position are in the buffer. Returns the
  * bytes available (>= n, or fewer at end of file), or < 0 on a read error. */
-long tr__rbuf_need(struct tr__rbuf *rb, size_t n);
+long tr__rbuf_fill(struct tr__rbuf *rb, size_t n);
+static inline long tr__rbuf_need(struct tr__rbuf *rb, size_t n)
+{
+    /* the common case, inline: the bytes are there */
+    if (rb->end - rb->pos >= n)
+        return (long)(rb->end - rb->pos);
+    return tr__rbuf_fill(rb, n);
+}
 static inline const uint8_t *tr__rbuf_at(const struct tr__rbuf *rb) { return rb->buf + rb->pos; }
 static inline uint64_t tr__rbuf_offset(const struct tr__rbuf *rb) { return rb->base + rb->pos; }
 
