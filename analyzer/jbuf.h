@@ -88,10 +88,11 @@ char *tr_jw_u64(char *w, uint64_t v);
 char *tr_jw_i64(char *w, int64_t v);
 char *tr_jw_real(char *w, double v);
 char *tr_jw_seconds(char *w, int64_t ns);
-/* A string of the program's own tables (state, event, role names), quoted:
- * TR_JW_NAME_MAX characters at most, none that JSON escapes (the unit
- * tests check every such table). */
-#define TR_JW_NAME_MAX 32
+/* A string of the program's own tables (state, event, role names) or an
+ * address as inet_ntop writes it, quoted: TR_JW_NAME_MAX characters at
+ * most (an IPv6 address in text takes up to 45), none that JSON escapes
+ * (the unit tests check every such table and the longest addresses). */
+#define TR_JW_NAME_MAX 48
 char *tr_jw_name(char *w, const char *s);
 
 void tr_jbuf_u64(struct tr_jbuf *b, uint64_t v);

@@ -487,7 +487,7 @@ static char *tr__jw_timeline(char *w, const struct tr_conn *c, unsigned ep, int6
 /* Each of the endpoint's three runs (around the address and the profile's
  * name) writes at most ~4.1 KB: the largest, from "rto" on, is the
  * counters (706), the timeline (2 + TR_MAX_TRANS x 175), the windows
- * (205) and the endpoint's own text, numbers and names (< 720), counted
+ * (205) and the endpoint's own text, numbers and names (< 800), counted
  * as literal bytes + TR_JW_NUM_MAX per number + TR_JW_NAME_MAX + 2 per
  * name. unit.json writes a connection with every number at its widest. */
 #define TR_JS_EP_MAX 8192
@@ -506,10 +506,9 @@ static void tr__js_endpoint(struct tr_jbuf *b, const struct tr_obs *o, const str
         return;
     TR_JW(w, "{\"acks\":");
     w = tr__jw_acks(w, &e->st);
-    tr_jbuf_commit(b, w, w0, TR_JS_EP_MAX);
-    TR_JKS(b, ",\"address\":", addr); /* checked and escaped as any string */
-    if (!(w = w0 = tr_jbuf_reserve(b, TR_JS_EP_MAX)))
-        return;
+    /* inet_ntop's text: hex digits, dots and colons, at most 45 of them */
+    TR_JW(w, ",\"address\":");
+    w = tr_jw_name(w, addr);
     TR_JW(w, ",\"isn\":");
     if (isn)
         w = tr_jw_u64(w, e->tcb.iss);

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "../support/tt.h"
+#include "analyzer/format.h"
 #include "analyzer/jbuf.h"
 #include "analyzer/report.h"
 #include "stack/state.h"
@@ -112,6 +113,18 @@ static void test_names_need_no_escaping(void **state)
         tt_name(tr_role_name(&c, 1));
     }
     tt_name(tr_vantage_name(&c));
+    /* addresses as the report writes them, the longest of each family */
+    const uint8_t v4[4] = {255, 255, 255, 255};
+    const uint8_t v6[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 255, 255, 255, 255};
+    const uint8_t v6b[16] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+    char addr[64];
+    tr_format_addr(4, v4, addr, sizeof addr);
+    tt_name(addr);
+    tr_format_addr(6, v6, addr, sizeof addr);
+    tt_name(addr);
+    tr_format_addr(6, v6b, addr, sizeof addr);
+    assert_int_equal(strlen(addr), 39);
+    tt_name(addr);
     c.side_known = true;
     const int64_t rtts[3][2] = {{1, 100}, {100, 1}, {10, 10}};
     for (int i = 0; i < 3; i++) {
