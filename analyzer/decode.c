@@ -111,7 +111,9 @@ static enum tr_dec tr__link_raw(struct tr__cur *c, struct tr_seg *seg, struct tr
 static enum tr_dec tr__link(uint32_t linktype, struct tr__cur *c, struct tr_seg *seg,
                             struct tr_dec_info *info)
 {
-    /* the common case first, without a call: untagged Ethernet, IPv4 */
+    /* The common case first, without a call: what tr__link_fixed does for
+     * untagged Ethernet and IPv4 (inlining that instead measured ~1.5 %
+     * slower: it inlines all three fixed-header link types). */
     if (linktype == TR_LINK_ETHERNET && c->n >= 14 && tr_get16(c->p + 12) == ETH_IPV4) {
         tr__advance(c, 14);
         seg->ipver = 4;

@@ -68,10 +68,6 @@ static unsigned tr__ndigits(uint64_t v)
 
 char *tr_jw_u64(char *w, uint64_t v)
 {
-    if (v < 10) { /* most counters of most connections */
-        *w = (char)('0' + v);
-        return w + 1;
-    }
     unsigned n = tr__ndigits(v);
     tr__digits(w + n, v);
     return w + n;

@@ -46,18 +46,21 @@ static enum tr_end tr__end_of(const struct tr_conn *c)
 
 /* threshold.retransmissions: per endpoint, of the segments that carried
  * sequence space (data, SYN, FIN), the share that re-sent it. */
+static bool tr__retx_over(const struct tr_obs *o, const struct tr_dirstats *st, uint64_t *bp)
+{
+    if (!o->cfg.th.retx_on || st->seq_segs == 0)
+        return false;
+    *bp = (uint64_t)st->retx_segs * 10000 / st->seq_segs;
+    return *bp > o->cfg.th.retx_bp;
+}
+
 static void tr__finish_retx(struct tr_obs *o, struct tr_conn *c)
 {
-    if (!o->cfg.th.retx_on)
-        return;
     for (uint8_t d = 0; d < 2; d++) {
         const struct tr_dirstats *st = &c->ep[d].st;
-        uint64_t carrying = st->seq_segs;
-        if (carrying == 0)
-            continue;
-        uint64_t bp = (uint64_t)st->retx_segs * 10000 / carrying;
-        if (bp > o->cfg.th.retx_bp) {
-            const int64_t a[TR_FINDING_ARGS] = {st->retx_segs, (int64_t)carrying, o->cfg.th.retx_bp,
+        uint64_t bp;
+        if (tr__retx_over(o, st, &bp)) {
+            const int64_t a[TR_FINDING_ARGS] = {st->retx_segs, (int64_t)st->seq_segs, o->cfg.th.retx_bp,
                                                 (int64_t)bp};
             tr__find_at(o, c, TR_RULE_THR_RETX, d, c->last_frame, c->last_ts, a);
         }
@@ -70,9 +73,8 @@ static void tr__finish_retx(struct tr_obs *o, struct tr_conn *c)
  * time of the call. A parked connection for which this held when it was
  * packed then finishes, and retires, without being unpacked (observer.c,
  * tr__finish_parked). It follows tr__finish_conn step by step; every
- * change there must be mirrored here (test_limits.c and fuzz_threads
- * compare the reports of runs that park everything and runs that park
- * nothing). */
+ * change there must be mirrored here (unit.parking and fuzz_threads
+ * compare runs that park everything with runs that park nothing). */
 bool tr__finish_inert(const struct tr_obs *o, const struct tr_conn *c, uint8_t *end)
 {
     /* tr__finish_pending */
@@ -86,14 +88,13 @@ bool tr__finish_inert(const struct tr_obs *o, const struct tr_conn *c, uint8_t *
             return false;
         /* tr__stall_finish: a stall found, or one tr__stall_check could
          * find at a later time */
-        if (stalls && (e->stall || (e->timer_on && !e->ack_doubt && e->tcb.snd_una != e->tcb.snd_max)))
+        if (stalls && (e->stall || tr__stall_may_come(e)))
             return false;
         /* tr__window_finish; the rings */
         if (e->zw_on || e->ring != TR_NIL)
             return false;
-        /* tr__finish_retx */
-        if (o->cfg.th.retx_on && e->st.seq_segs &&
-            (uint64_t)e->st.retx_segs * 10000 / e->st.seq_segs > o->cfg.th.retx_bp)
+        uint64_t bp;
+        if (tr__retx_over(o, &e->st, &bp)) /* tr__finish_retx */
             return false;
     }
     if (o->cfg.hooks.conn_close && !(c->flags & TR_CONN_CLOSE_SENT))

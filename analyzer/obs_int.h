@@ -178,6 +178,8 @@ void tr__vantage(struct tr_obs *o, struct tr_conn *c);
 void tr__handshake_samples(struct tr_obs *o, struct tr_conn *c);
 void tr__rtt_sample(struct tr_obs *o, struct tr_conn *c, unsigned ep, int64_t capture_rtt);
 void tr__stall_check(struct tr_obs *o, struct tr_conn *c, int64_t now);
+/* Whether tr__stall_check may find a stall of e at some later time. */
+bool tr__stall_may_come(const struct tr_ep *e);
 void tr__stall_finish(struct tr_obs *o, struct tr_conn *c, int64_t capture_end);
 
 /* ---- windows (obs_window.c) ---- */

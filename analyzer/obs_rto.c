@@ -489,11 +489,16 @@ static int64_t tr__stall_after(const struct tr_obs *o, const struct tr_conn *c, 
  * RTO: suspected at the next segment of the connection, decided by what
  * comes next (a late retransmission, or an ACK showing the capture missed
  * it) or by the end of the capture. */
+bool tr__stall_may_come(const struct tr_ep *e)
+{
+    return e->timer_on && !e->stall && !e->ack_doubt && e->tcb.snd_una != e->tcb.snd_max;
+}
+
 void tr__stall_check(struct tr_obs *o, struct tr_conn *c, int64_t now)
 {
     for (unsigned ep = 0; ep < 2; ep++) {
         struct tr_ep *e = &c->ep[ep];
-        if (!e->timer_on || e->stall || e->ack_doubt || e->tcb.snd_una == e->tcb.snd_max)
+        if (!tr__stall_may_come(e))
             continue;
         if (now - e->timer_late > tr__stall_after(o, c, ep))
             e->stall = 1;

@@ -159,6 +159,15 @@ static void tr__unpack(const uint8_t *in, const uint64_t *t, struct tr_conn *c)
 
 struct tr__slot *tr__cslot(const struct tr_obs *o, uint32_t id) { return tr__chunks_at(&o->slots, id); }
 
+/* A parked connection as it is: its packed bytes, with the flags and end
+ * its slot holds (they may have changed since it was packed). */
+static void tr__unpack_slot(const struct tr_obs *o, const struct tr__slot *sl, struct tr_conn *c)
+{
+    tr__unpack(sl->packed, o->tmpl, c);
+    c->flags = sl->conn_flags;
+    c->end = sl->end;
+}
+
 static struct tr_conn *tr__pool_take(struct tr_obs *o)
 {
     uint32_t i = o->pool_free;
@@ -226,9 +235,7 @@ struct tr_conn *tr__conn_at(struct tr_obs *o, uint32_t id)
     struct tr_conn *c = tr__pool_take(o);
     if (!c)
         abort(); /* a parked connection always finds room: its packed bytes are freed below */
-    tr__unpack(sl->packed, o->tmpl, c);
-    c->flags = sl->conn_flags;
-    c->end = sl->end;
+    tr__unpack_slot(o, sl, c);
     free(sl->packed);
     sl->packed = NULL;
     o->packed_now -= sl->packed_len;
@@ -242,9 +249,7 @@ const struct tr_conn *tr__conn_view(const struct tr_obs *o, uint32_t id, struct 
     const struct tr__slot *sl = tr__cslot(o, id);
     if (sl->c)
         return sl->c;
-    tr__unpack(sl->packed, o->tmpl, scratch);
-    scratch->flags = sl->conn_flags;
-    scratch->end = sl->end;
+    tr__unpack_slot(o, sl, scratch);
     return scratch;
 }
 

@@ -173,26 +173,6 @@ static void tr__release(struct tr_obs *o, struct tr_conn *c)
     o->in.conns_released++;
 }
 
-/* Out of the flow table: its ports were reused (superseded), it was closed
- * out (evicted or idle: the end it had then stays, "open" or "half-close"),
- * or it ended and lingered long enough. */
-static void tr__retire(struct tr_obs *o, struct tr_conn *c, bool superseded)
-{
-    tr_flowtab_remove(&o->tab, c->hash, c->id);
-    tr__lru_unlink(o, c->id);
-    o->active--;
-    c->flags |= TR_CONN_RETIRED;
-    tr__finish_conn(o, c);
-    if (superseded && (c->end == TR_END_OPEN || c->end == TR_END_HALF))
-        c->end = TR_END_SUPERSEDED;
-    /* The first max_records ended connections stay in detail; later ones
-     * are summarized. */
-    if (o->cfg.release_closed || (o->cfg.max_records && o->records - o->active > o->cfg.max_records))
-        tr__release(o, c);
-    else if (o->cfg.park_idle_ns > 0 && o->resident > o->cfg.park_keep)
-        tr__store_park(o, c->id, true); /* out of the table: it will not change again */
-}
-
 /* tr__finish_conn of a parked connection whose finishing is inert
  * (tr__finish_inert): its flags and end, in its slot, are all that change.
  * False when it must be unpacked. */
@@ -207,20 +187,33 @@ static bool tr__finish_parked(struct tr_obs *o, uint32_t id)
     return true;
 }
 
-/* tr__retire(o, c, false) of a parked connection, without unpacking it
- * when its finishing is inert and it is not to be released (tr__release
- * walks its findings). */
-static bool tr__retire_parked(struct tr_obs *o, uint32_t id)
+/* Out of the flow table: its ports were reused (superseded), it was closed
+ * out (evicted or idle: the end it had then stays, "open" or "half-close"),
+ * or it ended and lingered long enough. A parked connection whose
+ * finishing is inert, and that is not to be released (tr__release walks
+ * its findings), retires where it lies. */
+static void tr__retire(struct tr_obs *o, uint32_t id, bool superseded)
 {
     struct tr__slot *sl = tr__cslot(o, id);
-    if (sl->c || !sl->inert || o->cfg.release_closed ||
-        (o->cfg.max_records && o->records - (o->active - 1) > o->cfg.max_records))
-        return false;
-    tr_flowtab_remove(&o->tab, sl->hash, id);
+    tr_flowtab_remove(&o->tab, sl->c ? sl->c->hash : sl->hash, id);
     tr__lru_unlink(o, id);
     o->active--;
-    sl->conn_flags |= TR_CONN_RETIRED;
-    return tr__finish_parked(o, id);
+    /* The first max_records ended connections stay in detail; later ones
+     * are summarized. */
+    bool release = o->cfg.release_closed || (o->cfg.max_records && o->records - o->active > o->cfg.max_records);
+    if (!release && tr__finish_parked(o, id)) {
+        sl->conn_flags |= TR_CONN_RETIRED;
+        return;
+    }
+    struct tr_conn *c = tr__at(o, id);
+    c->flags |= TR_CONN_RETIRED;
+    tr__finish_conn(o, c);
+    if (superseded && (c->end == TR_END_OPEN || c->end == TR_END_HALF))
+        c->end = TR_END_SUPERSEDED;
+    if (release)
+        tr__release(o, c);
+    else if (o->cfg.park_idle_ns > 0 && o->resident > o->cfg.park_keep)
+        tr__store_park(o, id, true); /* out of the table: it will not change again */
 }
 
 /* Closed out before its end: evicted by the connection limit, or idle. */
@@ -231,7 +224,7 @@ static void tr__close_out(struct tr_obs *o, struct tr_conn *c, bool idle)
         o->in.conns_expired++;
     else
         o->in.conns_evicted++;
-    tr__retire(o, c, false);
+    tr__retire(o, c->id, false);
 }
 
 /* Both endpoints closed (CLOSED or TIME-WAIT), or reset: nothing more can
@@ -266,8 +259,7 @@ uint32_t tr_obs_expire_ended(struct tr_obs *o, int64_t now, int64_t linger_ns)
         i = sl->lru_next;
         if (idle <= linger_ns || !(sl->c ? tr__ended(sl->c) : sl->ended))
             continue;
-        if (!tr__retire_parked(o, id))
-            tr__retire(o, tr__at(o, id), false);
+        tr__retire(o, id, false);
         n++;
     }
     return n;
@@ -365,7 +357,7 @@ static struct tr_conn *tr__conn_for(struct tr_obs *o, const struct tr_seg *s, ui
     struct tr_conn *c = tr__lookup(o, s, h, dir);
     bool reused = false;
     if (c && tr__starts_new(c, s, *dir)) {
-        tr__retire(o, c, true);
+        tr__retire(o, c->id, true);
         reused = true;
         c = NULL;
     }

@@ -93,8 +93,6 @@ static long tr__rbuf_remap(struct tr__rbuf *rb, size_t n)
 
 long tr__rbuf_fill(struct tr__rbuf *rb, size_t n)
 {
-    if (rb->end - rb->pos >= n)
-        return (long)(rb->end - rb->pos);
     if (rb->mapped) {
         if (rb->eof)
             return (long)(rb->end - rb->pos);
