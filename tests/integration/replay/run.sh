@@ -70,6 +70,22 @@ log() { echo "# $*"; }
 ok() { PASSED=$((PASSED + 1)); echo "ok $N - $1"; }
 not_ok() { FAILED=$((FAILED + 1)); echo "not ok $N - $1"; shift; for l in "$@"; do echo "#   $l"; done; }
 want() { [ "$ONLY" = "  " ] || [[ $ONLY == *" $1 "* ]]; }
+# packet_sockets: the packet sockets open in the client namespace.
+packet_sockets() { ip netns exec "$TN_NS_C" awk 'NR > 1' /proc/net/packet | wc -l; }
+# wait_replay_open PID BEFORE: until tcpref (PID) has opened its capture and
+# inject handles (two packet sockets more than BEFORE) in the client
+# namespace, so that the kernel client, started next, does not race it (a
+# fixed half second can be too short on a loaded machine). Gives up after
+# 10 s or when tcpref has exited; the test then fails on its report.
+wait_replay_open() {
+    local pid=$1 before=$2
+    for _ in $(seq 1 500); do
+        [ "$(packet_sockets)" -ge $((before + 2)) ] && return 0
+        kill -0 "$pid" 2>/dev/null || return 1
+        sleep 0.02
+    done
+    return 1
+}
 
 setup_bed() {
     tn_setup || return 1
@@ -202,11 +218,13 @@ test_server_role() {
     N=$((N + 1))
     local rc crc rpid
     rm -f "$WORK/t4.json"
+    local before
+    before=$(packet_sockets)
     tn_exec "$TN_NS_C" "$TCPREF" replay "$WORK/rec.pcap" --as server --iface "$TN_IF_C" \
         --local 10.78.0.17 --peer "$TN_IP4_S" --format json --report "$WORK/t4.json" \
         --write "$WORK/t4.pcap" --timeout 30 2>"$WORK/t4.err" &
     rpid=$!
-    sleep 0.5
+    wait_replay_open "$rpid" "$before"
     tn_exec "$TN_NS_S" "$PEER" client --connect "10.78.0.17:$PORT" --timeout 20 \
         --script "$C_SCRIPT" 2>"$WORK/t4.client.log"
     crc=$?
@@ -340,12 +358,13 @@ run_seconds() {
 # replay_server NAME PCAP LOCAL_IP CLIENT_SCRIPT: tcpref --as server, the
 # kernel client in the peer namespace; sets RC (tcpref) and CRC (client)
 replay_server() {
-    local name=$1 pcap=$2 ip=$3 cs=$4 rpid
+    local name=$1 pcap=$2 ip=$3 cs=$4 rpid before
+    before=$(packet_sockets)
     tn_exec "$TN_NS_C" "$TCPREF" replay "$pcap" --as server --iface "$TN_IF_C" --local "$ip" \
         --peer "$TN_IP4_S" --timing asap --format json --report "$WORK/$name.json" \
         --write "$WORK/$name.pcap" --timeout 30 2>"$WORK/$name.err" &
     rpid=$!
-    sleep 0.5
+    wait_replay_open "$rpid" "$before"
     tn_exec "$TN_NS_S" "$PEER" client --connect "$ip:$PORT" --timeout 20 --script "$cs" \
         2>"$WORK/$name.client.log"
     CRC=$?
