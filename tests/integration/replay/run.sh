@@ -74,9 +74,10 @@ want() { [ "$ONLY" = "  " ] || [[ $ONLY == *" $1 "* ]]; }
 packet_sockets() { ip netns exec "$TN_NS_C" awk 'NR > 1' /proc/net/packet | wc -l; }
 # wait_replay_open PID BEFORE: until tcpref (PID) has opened its capture and
 # inject handles (two packet sockets more than BEFORE) in the client
-# namespace, so that the kernel client, started next, does not race it (a
-# fixed half second can be too short on a loaded machine). Gives up after
-# 10 s or when tcpref has exited; the test then fails on its report.
+# namespace, so that what the test does next (start the kernel client, send
+# SIGINT) does not race its start-up (a fixed delay can be too short on a
+# loaded machine). Gives up after 10 s or when tcpref has exited; the test
+# then fails on its report.
 wait_replay_open() {
     local pid=$1 before=$2
     for _ in $(seq 1 500); do
@@ -495,14 +496,16 @@ test_bulk_loss() {
 
 test_interrupted() {
     N=$((N + 1))
-    local rc rpid
+    local rc rpid before
     start_server t11 || { not_ok "interrupted: server did not start"; return; }
-    # scale:20 turns the recording's 200 ms pause into 4 s: SIGINT at 1 s
-    # lands in it
+    # scale:20 turns the recording's 200 ms pause into 4 s: SIGINT 1 s after
+    # tcpref has opened the interface (its handler follows at once) lands in it
+    before=$(packet_sockets)
     ip netns exec "$TN_NS_C" "$TCPREF" replay "$WORK/rec.pcap" --iface "$TN_IF_C" \
         --local 10.78.0.27 --peer "$TN_IP4_S:$PORT" --timing scale:20 --format json \
         --report "$WORK/t11.json" --timeout 30 2>"$WORK/t11.err" &
     rpid=$!
+    wait_replay_open "$rpid" "$before"
     sleep 1
     kill -INT "$rpid"
     wait "$rpid"
