@@ -217,21 +217,9 @@ test_loss() {
 
 test_server_role() {
     N=$((N + 1))
-    local rc crc rpid
     rm -f "$WORK/t4.json"
-    local before
-    before=$(packet_sockets)
-    tn_exec "$TN_NS_C" "$TCPREF" replay "$WORK/rec.pcap" --as server --iface "$TN_IF_C" \
-        --local 10.78.0.17 --peer "$TN_IP4_S" --format json --report "$WORK/t4.json" \
-        --write "$WORK/t4.pcap" --timeout 30 2>"$WORK/t4.err" &
-    rpid=$!
-    wait_replay_open "$rpid" "$before"
-    tn_exec "$TN_NS_S" "$PEER" client --connect "10.78.0.17:$PORT" --timeout 20 \
-        --script "$C_SCRIPT" 2>"$WORK/t4.client.log"
-    crc=$?
-    wait "$rpid"
-    rc=$?
-    if check_equivalent t4 "$rc" "$crc"; then
+    replay_server t4 "$WORK/rec.pcap" 10.78.0.17 "$C_SCRIPT" recorded
+    if check_equivalent t4 "$RC" "$CRC"; then
         ok "--as server against a kernel client: $(jqr .verdict t4) ($(jqr '.notes|join("; ")' t4))"
     else
         not_ok "--as server replays as MATCH or EQUIVALENT" "$CHECK_WHY $(cat "$WORK/t4.client.log")"
@@ -356,13 +344,14 @@ run_seconds() {
         awk 'NR == 1 { a = $1 } { b = $1 } END { printf "%.3f", b - a }'
 }
 
-# replay_server NAME PCAP LOCAL_IP CLIENT_SCRIPT: tcpref --as server, the
-# kernel client in the peer namespace; sets RC (tcpref) and CRC (client)
+# replay_server NAME PCAP LOCAL_IP CLIENT_SCRIPT [TIMING]: tcpref --as server
+# (--timing TIMING, asap by default), the kernel client in the peer
+# namespace; sets RC (tcpref) and CRC (client)
 replay_server() {
-    local name=$1 pcap=$2 ip=$3 cs=$4 rpid before
+    local name=$1 pcap=$2 ip=$3 cs=$4 timing=${5:-asap} rpid before
     before=$(packet_sockets)
     tn_exec "$TN_NS_C" "$TCPREF" replay "$pcap" --as server --iface "$TN_IF_C" --local "$ip" \
-        --peer "$TN_IP4_S" --timing asap --format json --report "$WORK/$name.json" \
+        --peer "$TN_IP4_S" --timing "$timing" --format json --report "$WORK/$name.json" \
         --write "$WORK/$name.pcap" --timeout 30 2>"$WORK/$name.err" &
     rpid=$!
     wait_replay_open "$rpid" "$before"
