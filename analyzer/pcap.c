@@ -76,6 +76,7 @@ static int tr__pcap_next(struct tr_source *src, struct tr_pkt *pkt)
     pc->frame++;
     if (have < (long)pc->rec_hdr)
         return tr__pcap_record_fail(pc, off, have);
+    tr__rbuf_prefetch(rb);
     const uint8_t *h = tr__rbuf_at(rb);
     uint32_t sec = tr__rd32(h, pc->swap), frac = tr__rd32(h + 4, pc->swap);
     uint32_t caplen = tr__rd32(h + 8, pc->swap), origlen = tr__rd32(h + 12, pc->swap);

@@ -308,6 +308,7 @@ static int tr__pcapng_next(struct tr_source *src, struct tr_pkt *pkt)
             return tr__ng_fail(ng, have < 0 ? (int)have : TR_ETRUNCATED, b.off,
                                "block says %u bytes but the file ends after %u", b.len,
                                have < 0 ? 0u : (uint32_t)have);
+        tr__rbuf_prefetch(rb);
         b.p = tr__rbuf_at(rb);
         if (tr__rd32(b.p + b.len - 4, ng->swap) != b.len)
             return tr__ng_fail(ng, TR_EBADRECORD, b.off,
