@@ -79,7 +79,7 @@ static void tr__progress(const struct tr__run *r, const struct tr_source *src, u
     struct tr_source_stats st;
     tr_source_stats(src, &st);
     a->progress(a->progress_ctx, r->f->path, end && st.file_size ? st.file_size : st.bytes_read, st.file_size,
-                packets);
+                packets, end);
 }
 
 /* One observer over the whole file, on the calling thread. */

@@ -43,10 +43,11 @@ struct tr_file_result {
     struct tr_input_stats in;
 };
 
-/* Called by the first thread every few MiB of a file, and once at its end
- * (done == total): bytes read, file size (0 when unknown), packets read. */
+/* Called by the first thread every 65,536 packets of a file, and once when
+ * it is done with it (end; done == total when the size is known): bytes
+ * read, file size (0 when unknown: standard input, a pipe), packets read. */
 typedef void (*tr_progress_fn)(void *ctx, const char *path, uint64_t done, uint64_t total,
-                               uint64_t packets);
+                               uint64_t packets, bool end);
 
 struct tr_analysis {
     struct tr_obs_config cfg;

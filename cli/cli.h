@@ -100,7 +100,8 @@ struct tr_cli_progress {
     uint64_t packets;
     bool shown;
 };
-void tr_cli_progress(void *ctx, const char *path, uint64_t done, uint64_t total, uint64_t packets);
+void tr_cli_progress(void *ctx, const char *path, uint64_t done, uint64_t total, uint64_t packets,
+                     bool end);
 
 /* tcpref merge: the reports of the shards of a run joined (cli/cmd_merge.c). */
 int tr_cmd_merge(int argc, char **argv);

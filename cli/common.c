@@ -162,7 +162,8 @@ static double tr__now(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-void tr_cli_progress(void *ctx, const char *path, uint64_t done, uint64_t total, uint64_t packets)
+void tr_cli_progress(void *ctx, const char *path, uint64_t done, uint64_t total, uint64_t packets,
+                     bool end)
 {
     struct tr_cli_progress *p = ctx;
     double now = tr__now();
@@ -172,7 +173,7 @@ void tr_cli_progress(void *ctx, const char *path, uint64_t done, uint64_t total,
         p->shown = false;
     }
     p->packets = packets;
-    bool end = total && done >= total;
+    /* the end of every input, a pipe's too (its size is unknown) */
     if (end) {
         if (p->shown)
             fputs("\r\033[K", stderr); /* leave the terminal as it was */

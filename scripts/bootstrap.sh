@@ -34,8 +34,9 @@ if [ $tests = 1 ]; then
     # tshark is the independent oracle of the integration tests; the next
     # ones build the network-namespace test beds (root only); valgrind runs
     # the valgrind.memcheck test, clang and its runtimes the fuzzing
-    # harnesses (scripts/fuzz.sh).
-    need+=(tshark tcpdump python3 iproute2 nftables ethtool procps valgrind clang libclang-rt-dev)
+    # harnesses (scripts/fuzz.sh), strace slows tcpref's reads down for the
+    # progress-line test.
+    need+=(tshark tcpdump python3 iproute2 nftables ethtool procps valgrind clang libclang-rt-dev strace)
 fi
 
 missing=()
