@@ -49,10 +49,10 @@ struct tr_source {
     char warn[TR_SOURCE_MAX_WARN][256];
 };
 
-/* Ensures n bytes from the current position are in the buffer. Returns the
- * bytes available (>= n, or fewer at end of file), or < 0 on a read error. */
 /* tr__rbuf_need when fewer than n bytes are in the buffer. */
 long tr__rbuf_fill(struct tr__rbuf *rb, size_t n);
+/* Ensures n bytes from the current position are in the buffer. Returns the
+ * bytes available (>= n, or fewer at end of file), or < 0 on a read error. */
 static inline long tr__rbuf_need(struct tr__rbuf *rb, size_t n)
 {
     /* the common case, inline: the bytes are there */

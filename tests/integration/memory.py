@@ -30,6 +30,10 @@ import subprocess
 import sys
 import tempfile
 
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import oracle  # noqa: E402
+
 COPIES = 500
 LONG = 300000
 PER_CONN_MAX = 1024
@@ -88,12 +92,7 @@ def long_connection(dst):
 
 
 def main(tcpref, src, helper):
-    failures = []
-
-    def check(ok, what):
-        print(("ok   " if ok else "FAIL ") + what)
-        if not ok:
-            failures.append(what)
+    res = oracle.Results("memory")
 
     sanitized = b"__asan_init" in open(tcpref, "rb").read()
     if sanitized:
@@ -102,40 +101,35 @@ def main(tcpref, src, helper):
     clean = os.path.join(src, "corpus", "kernel-clean-reqresp", "capture.pcap")
     for p in (many_short, clean):
         if not os.path.exists(p):
-            print("SKIP: %s is absent" % p)
-            return 77
+            oracle.skip("%s is absent" % p)
     run = [tcpref, "analyze", "--threads", "1", "-f", "json", "-o", "-"]
     with tempfile.TemporaryDirectory() as tmp:
         rc, out, base = peak_rss(helper, run + [clean])
-        check(rc == 0, "base: exit 0 on %s" % clean)
+        res.check(rc == 0, "base", "exit 0 on %s" % clean)
         print("     base peak RSS %.1f MiB" % (base / 2**20))
 
         long_cap = os.path.join(tmp, "long.pcap")
         long_connection(long_cap)
         rc, out, rss = peak_rss(helper, run + [long_cap])
         pk = json.loads(out)["summary"]["packets"] if rc == 0 else -1
-        check(rc == 0 and pk == LONG, "length: exit 0, %d packets in the report (got %s, %s)" % (LONG, rc, pk))
+        res.check(rc == 0 and pk == LONG, "length", "exit 0, %d packets in the report (got %s, %s)" % (LONG, rc, pk))
         if not sanitized:
-            check(rss - base <= 1 << 20, "length: peak %.1f MiB, within 1 MiB of the base %.1f MiB"
-                  % (rss / 2**20, base / 2**20))
+            res.check(rss - base <= 1 << 20, "length", "peak %.1f MiB, within 1 MiB of the base %.1f MiB"
+                      % (rss / 2**20, base / 2**20))
 
         cap = os.path.join(tmp, "many.pcap")
         replicated(many_short, cap, COPIES)
         rc, out, rss = peak_rss(helper, run + [cap])
         n = json.loads(out)["summary"]["connections"] if rc == 0 else -1
-        check(rc == 0 and n == 40 * COPIES, "connections: exit 0, %d in the report (got %s, %s)"
-              % (40 * COPIES, rc, n))
+        res.check(rc == 0 and n == 40 * COPIES, "connections", "exit 0, %d in the report (got %s, %s)"
+                  % (40 * COPIES, rc, n))
         if not sanitized and n > 0:
             per = (rss - base) / n
-            check(rss < TOTAL_MAX, "connections: peak %.1f MiB < 32 MiB" % (rss / 2**20))
-            check(per <= PER_CONN_MAX, "connections: %.0f bytes per connection beyond the base (<= %d)"
-                  % (per, PER_CONN_MAX))
+            res.check(rss < TOTAL_MAX, "connections", "peak %.1f MiB < 32 MiB" % (rss / 2**20))
+            res.check(per <= PER_CONN_MAX, "connections", "%.0f bytes per connection beyond the base (<= %d)"
+                      % (per, PER_CONN_MAX))
 
-    if failures:
-        print("memory: %d failure(s)" % len(failures))
-        return 1
-    print("memory: all checks passed")
-    return 0
+    return res.finish("peak RSS per connection")
 
 
 if __name__ == "__main__":

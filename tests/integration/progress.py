@@ -35,6 +35,10 @@ import sys
 import tempfile
 import time
 
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import oracle  # noqa: E402
+
 N = 300000
 ESC_LINE = b"\r\x1b[K"
 UNKNOWN = re.compile(rb"\r\x1b\[Ktcpref: -: (\d+) MB, (\d+\.\d\d) M packets/s")
@@ -104,12 +108,7 @@ def packets_in(path):
 
 
 def main(tcpref, src):
-    failures = []
-
-    def check(ok, what):
-        print(("ok   " if ok else "FAIL ") + what)
-        if not ok:
-            failures.append(what)
+    res = oracle.Results("progress")
 
     with tempfile.TemporaryDirectory() as tmp:
         data = capture()
@@ -122,21 +121,21 @@ def main(tcpref, src):
         #    default thread count (the threaded reader where there are CPUs)
         rc, err = run_on_pty([tcpref, "analyze", "-f", "json", "-o", report, "-"], feed=data)
         lines = UNKNOWN.findall(err)
-        check(rc == 0, "pipe: exit 0 (got %s; stderr %r)" % (rc, err[-200:]))
-        check(len(lines) >= 1, "pipe: at least one progress line (stderr %r)" % err[-300:])
-        check(all(0 < int(mb) <= len(data) / 1e6 + 1 for mb, _ in lines),
-              "pipe: MB read within the input's %.0f MB: %r" % (len(data) / 1e6, lines))
-        check(err.endswith(ESC_LINE), "pipe: the line is erased at the end (stderr ends %r)" % err[-60:])
-        check(err.replace(ESC_LINE, b"") == b"".join(
-            m.group(0).replace(ESC_LINE, b"") for m in UNKNOWN.finditer(err)),
-            "pipe: nothing but progress lines on stderr (%r)" % err[-200:])
-        check(rc == 0 and packets_in(report) == N, "pipe: all %d packets in the report" % N)
+        res.check(rc == 0, "pipe", "exit 0 (got %s; stderr %r)" % (rc, err[-200:]))
+        res.check(len(lines) >= 1, "pipe", "at least one progress line (stderr %r)" % err[-300:])
+        res.check(all(0 < int(mb) <= len(data) / 1e6 + 1 for mb, _ in lines),
+                  "pipe", "MB read within the input's %.0f MB: %r" % (len(data) / 1e6, lines))
+        res.check(err.endswith(ESC_LINE), "pipe", "the line is erased at the end (stderr ends %r)" % err[-60:])
+        res.check(err.replace(ESC_LINE, b"") == b"".join(
+                m.group(0).replace(ESC_LINE, b"") for m in UNKNOWN.finditer(err)),
+                "pipe", "nothing but progress lines on stderr (%r)" % err[-200:])
+        res.check(rc == 0 and packets_in(report) == N, "pipe", "all %d packets in the report" % N)
 
         # 2. the same with standard error not a terminal: not a byte
         rc, err = run_on_pty([tcpref, "analyze", "-f", "json", "-o", report, "-"], feed=data,
                              stderr_tty=False)
-        check(rc == 0 and err == b"", "not a terminal: exit 0 and nothing on stderr (got %s, %r)"
-              % (rc, err[-200:]))
+        res.check(rc == 0 and err == b"", "not a terminal", "exit 0 and nothing on stderr (got %s, %r)"
+                  % (rc, err[-200:]))
 
         # 3. a regular file, size known, one thread reading with read(2),
         #    each read(2) delayed 8 ms by strace
@@ -159,19 +158,15 @@ def main(tcpref, src):
                                  env=env)
             lines = KNOWN.findall(err)
             total_mb = "%.0f" % (len(data) / 1e6)
-            check(rc == 0, "file: exit 0 (got %s; stderr %r)" % (rc, err[-200:]))
-            check(len(lines) >= 1, "file: at least one progress line (stderr %r)" % err[-300:])
-            check(all(name == b"acks.pcap" and total.decode() == total_mb and
-                      int(done) <= int(total) and 0 <= int(pct) <= 100 for name, done, total, pct, _ in lines),
-                  "file: name and total %s MB, done <= total: %r" % (total_mb, lines))
-            check(err.endswith(ESC_LINE), "file: the line is erased at the end (stderr ends %r)" % err[-60:])
-            check(rc == 0 and packets_in(report) == N, "file: all %d packets in the report" % N)
+            res.check(rc == 0, "file", "exit 0 (got %s; stderr %r)" % (rc, err[-200:]))
+            res.check(len(lines) >= 1, "file", "at least one progress line (stderr %r)" % err[-300:])
+            res.check(all(name == b"acks.pcap" and total.decode() == total_mb and
+                          int(done) <= int(total) and 0 <= int(pct) <= 100 for name, done, total, pct, _ in lines),
+                      "file", "name and total %s MB, done <= total: %r" % (total_mb, lines))
+            res.check(err.endswith(ESC_LINE), "file", "the line is erased at the end (stderr ends %r)" % err[-60:])
+            res.check(rc == 0 and packets_in(report) == N, "file", "all %d packets in the report" % N)
 
-    if failures:
-        print("progress: %d failure(s)" % len(failures))
-        return 1
-    print("progress: all checks passed")
-    return 0
+    return res.finish("progress line on a pty")
 
 
 if __name__ == "__main__":
