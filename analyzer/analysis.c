@@ -17,7 +17,8 @@
 #define TR_PROGRESS_EVERY (1u << 16) /* packets between progress reports */
 #define TR_AUTO_THREADS_MAX 4
 
-unsigned tr_analysis_auto_threads(void)
+/* The CPUs this process may run on. */
+static unsigned tr__cpu_count(void)
 {
     unsigned n = 0;
     cpu_set_t set;
@@ -27,6 +28,12 @@ unsigned tr_analysis_auto_threads(void)
         long c = sysconf(_SC_NPROCESSORS_ONLN);
         n = c > 0 ? (unsigned)c : 1;
     }
+    return n;
+}
+
+unsigned tr_analysis_auto_threads(void)
+{
+    unsigned n = tr__cpu_count();
     /* One reader feeds the workers: past three workers it is the bottleneck
      * (docs/performance.md), and more would only cost memory. */
     return n > TR_AUTO_THREADS_MAX ? TR_AUTO_THREADS_MAX : n;
@@ -131,7 +138,14 @@ static int tr__run_shard(struct tr__run *r)
 
 #define TR_RING_BYTES (1u << 20)
 #define TR_BATCH 128       /* items between publications of a position */
-#define TR_SPIN 1024       /* polls of the other side's position before sleeping */
+/* Polls of the other side's position before sleeping, with a sched_yield
+ * every 64: 65,536 take ~0.2 ms here, less than a sleep and the wake-up
+ * cost the two threads together on a virtual machine, whose idle CPU halts
+ * (docs/performance.md, "Fifth round"); 1,024 (a few microseconds) when
+ * there are more threads than CPUs, where a spinning thread holds a CPU
+ * another thread needs. */
+#define TR_SPIN 65536
+#define TR_SPIN_CROWDED 1024
 
 enum { TR_ITEM_SEGMENT = 1, TR_ITEM_TRUNCATED, TR_ITEM_TICK, TR_ITEM_RAW, TR_ITEM_WRAP };
 
@@ -158,6 +172,7 @@ struct tr__item {
 #define TR_CACHELINE 64
 struct tr__ring {
     uint8_t *buf;
+    unsigned spin; /* TR_SPIN or TR_SPIN_CROWDED */
     pthread_mutex_t mu;
     pthread_cond_t cv;
     _Alignas(TR_CACHELINE) _Atomic uint64_t head; /* written by the producer */
@@ -187,7 +202,7 @@ static void tr__wake(struct tr__ring *q, _Atomic bool *flag)
 static uint64_t tr__await(struct tr__ring *q, _Atomic uint64_t *pos, uint64_t old, _Atomic bool *flag)
 {
     /* done is set after the last head: once it is seen, head is final */
-    for (unsigned i = 0; i < TR_SPIN; i++) {
+    for (unsigned i = 0; i < q->spin; i++) {
         uint64_t v = atomic_load(pos);
         if (v != old)
             return v;
@@ -425,7 +440,7 @@ static int tr__run_pipeline(struct tr_analysis *a, struct tr_file_result *f, uin
     if (w)
         memset(w, 0, nw * sizeof *w);
     uint8_t *bufs = malloc((size_t)nw * TR_RING_BYTES);
-    unsigned started = 0;
+    unsigned started = 0, spin = nw + 1 <= tr__cpu_count() ? TR_SPIN : TR_SPIN_CROWDED;
     if (!w || !bufs)
         rc = TR_ENOMEM;
     for (unsigned t = 0; rc == 0 && t < nw; t++) {
@@ -436,6 +451,7 @@ static int tr__run_pipeline(struct tr_analysis *a, struct tr_file_result *f, uin
             break;
         f->obs[o0 + t] = w[t].o;
         w[t].q.buf = bufs + (size_t)t * TR_RING_BYTES;
+        w[t].q.spin = spin;
         pthread_mutex_init(&w[t].q.mu, NULL);
         pthread_cond_init(&w[t].q.cv, NULL);
         if (pthread_create(&w[t].th, NULL, tr__worker_main, &w[t]) != 0) {
