@@ -63,19 +63,27 @@ struct tr__run {
     unsigned t;
 };
 
-/* The run's limits for an observer that follows `part` of every 2^32 of
- * the hash space, rounded up (the reader's share and the workers' parts are
- * not equal), so that the observers hold no more than one would. Where a
- * limit is reached the reports of different thread counts may differ (which
- * connection is the least recently active one depends on the split); the
- * report says how many connections were evicted or summarized. */
-static void tr__part_limits(struct tr_obs_config *cfg, uint64_t part)
+/* A limit's part for an observer that follows [from, to) of every 2^32 of
+ * the hash space: the parts of observers that cover it end to end add up
+ * to the limit exactly, whatever the shares, so that together they hold no
+ * more than one observer would (each at least 1: 0 would mean no limit, so
+ * a limit below the number of observers is exceeded by the difference). */
+static uint32_t tr__limit_part(uint32_t limit, uint64_t from, uint64_t to)
 {
-    uint64_t whole = 1ull << 32;
-    if (cfg->max_conns)
-        cfg->max_conns = (uint32_t)((cfg->max_conns * part + whole - 1) >> 32);
-    if (cfg->max_records)
-        cfg->max_records = (uint32_t)((cfg->max_records * part + whole - 1) >> 32);
+    if (!limit)
+        return 0;
+    uint32_t n = (uint32_t)(((uint64_t)limit * to) >> 32) - (uint32_t)(((uint64_t)limit * from) >> 32);
+    return n ? n : 1;
+}
+
+/* The run's limits for that observer. Where a limit is reached the
+ * reports of different thread counts may differ (which connection is the
+ * least recently active one depends on the split); the report says how
+ * many connections were evicted or summarized. */
+static void tr__part_limits(struct tr_obs_config *cfg, uint64_t from, uint64_t to)
+{
+    cfg->max_conns = tr__limit_part(cfg->max_conns, from, to);
+    cfg->max_records = tr__limit_part(cfg->max_records, from, to);
 }
 
 static void tr__progress(const struct tr__run *r, const struct tr_source *src, uint64_t packets, bool end)
@@ -427,7 +435,7 @@ static int tr__run_pipeline(struct tr_analysis *a, struct tr_file_result *f, uin
     if (share) {
         struct tr_obs_config ocfg = a->cfg;
         ocfg.shard_k = ocfg.shard_n = 0; /* routed here */
-        tr__part_limits(&ocfg, share);
+        tr__part_limits(&ocfg, 0, share);
         if ((rc = tr_obs_new(&own, &ocfg, idx)) < 0) {
             tr_obs_free(front);
             tr_source_close(src);
@@ -446,7 +454,8 @@ static int tr__run_pipeline(struct tr_analysis *a, struct tr_file_result *f, uin
     for (unsigned t = 0; rc == 0 && t < nw; t++) {
         struct tr_obs_config cfg = a->cfg;
         cfg.shard_k = cfg.shard_n = 0; /* the reader routes */
-        tr__part_limits(&cfg, ((1ull << 32) - share) / nw);
+        uint64_t part = ((1ull << 32) - share) / nw;
+        tr__part_limits(&cfg, share + t * part, t + 1 == nw ? 1ull << 32 : share + (t + 1) * part);
         if ((rc = tr_obs_new(&w[t].o, &cfg, idx)) < 0)
             break;
         f->obs[o0 + t] = w[t].o;

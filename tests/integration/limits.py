@@ -13,10 +13,12 @@ the limits by hand:
     an evicted connection has ended for the report; past R of those, each one
       is kept as totals only: N - C - R summarized;
     listed in detail: R + C; summary.connections: N (nothing uncounted).
-  --threads 2 splits both limits among the observers in proportion to their
-    parts of the hash space (the reader's quarter, the worker's three
-    quarters); eviction still leaves C open in all, so N - C evicted;
-    summary.connections is N.
+  --threads 2 and 3 split both limits among the observers in proportion to
+    their parts of the hash space (with 2, the reader's share and the
+    worker's rest), the parts adding up to the limit exactly: eviction still
+    leaves C open in all, so N - C evicted; summary.connections is N. Also
+    with limits that no split divides evenly (C = 7, R = 13: parts rounded
+    up once added to 8 and 14).
 
 Also: the defaults (100000, 500000) change nothing on this capture; bad
 values are refused with exit 2 and a message naming the option; the text
@@ -28,7 +30,7 @@ import subprocess
 import sys
 import tempfile
 
-N, C, R = 3000, 100, 1000
+N = 3000
 
 
 def run(tcpref, *args):
@@ -61,31 +63,32 @@ def main(tcpref, src):
               and f["connections_summarized"] == 0,
               "defaults: all %d connections listed, none evicted or summarized" % N)
 
-        for threads in ("1", "2"):
+        for threads, C, R in (("1", 100, 1000), ("2", 100, 1000), ("1", 7, 13), ("2", 7, 13), ("3", 7, 13)):
+            what = "--threads %s, C = %d, R = %d" % (threads, C, R)
             rc, j, err = analyze("--threads", threads, "--max-connections", str(C), "--max-records", str(R))
             f = j["input"]["files"][0]
             check(j["summary"]["connections"] == N,
-                  "--threads %s: summary.connections = %d (got %d)" % (threads, N, j["summary"]["connections"]))
+                  "%s: summary.connections = %d (got %d)" % (what, N, j["summary"]["connections"]))
             check(f["connections_evicted"] == N - C,
-                  "--threads %s: connections_evicted = N - C = %d (got %d)" % (threads, N - C,
-                                                                            f["connections_evicted"]))
+                  "%s: connections_evicted = N - C = %d (got %d)" % (what, N - C, f["connections_evicted"]))
             listed, summarized = len(j["connections"]), f["connections_summarized"]
             check(listed + summarized == N,
-                  "--threads %s: listed + summarized = N (%d + %d)" % (threads, listed, summarized))
+                  "%s: listed + summarized = N (%d + %d)" % (what, listed, summarized))
             if threads == "1":
                 check(listed == R + C and summarized == N - C - R,
-                      "--threads 1: listed = R + C = %d, summarized = N - C - R = %d (got %d, %d)"
-                      % (R + C, N - C - R, listed, summarized))
+                      "%s: listed = R + C = %d, summarized = N - C - R = %d (got %d, %d)"
+                      % (what, R + C, N - C - R, listed, summarized))
             else:
-                # each worker keeps at most R/2 ended + C/2 open
-                check(listed <= R + C, "--threads 2: listed %d <= R + C = %d" % (listed, R + C))
+                # the observers' parts of R and C add up to R and C
+                check(listed <= R + C, "%s: listed %d <= R + C = %d" % (what, listed, R + C))
             still_open = sum(1 for c in j["connections"] if c["closed_out"] is None)
-            check(still_open == C, "--threads %s: connections not closed out at the end = C = %d (got %d)"
-                  % (threads, C, still_open))
+            check(still_open == C, "%s: connections not closed out at the end = C = %d (got %d)"
+                  % (what, C, still_open))
             limit = sum(1 for c in j["connections"] if c["closed_out"] == "limit")
-            check(limit == listed - C, "--threads %s: every other listed connection says closed_out "
-                  "\"limit\" (%d of %d)" % (threads, limit, listed - C))
+            check(limit == listed - C, "%s: every other listed connection says closed_out "
+                  "\"limit\" (%d of %d)" % (what, limit, listed - C))
 
+        C, R = 100, 1000
         rc, out, err = run(tcpref, "analyze", "-f", "text", "--max-connections", str(C), "--max-records",
                            str(R), cap)
         check(rc == 0 and ("%d connections closed out before their end by --max-connections" % (N - C)) in out
