@@ -255,6 +255,13 @@ static uint8_t *tr__ring_reserve(struct tr__ring *q, uint32_t n)
     return q->buf + idx;
 }
 
+/* Whether the consumer of q is behind: at least `at` bytes of the ring not
+ * yet taken (as of its last published position). */
+static bool tr__ring_behind(struct tr__ring *q, uint64_t at)
+{
+    return q->wpos - atomic_load_explicit(&q->tail, memory_order_relaxed) >= at;
+}
+
 static void tr__ring_commit(struct tr__ring *q, uint32_t n)
 {
     q->wpos += n;
@@ -365,9 +372,13 @@ static void *tr__worker_main(void *arg)
 }
 
 /* The reader's own share, in 1/1024ths of the hash space, when it feeds one
- * worker: reading, peeking and copying cost it about a third of what
- * decoding and analyzing a packet costs the worker (docs/performance.md). */
-static uint32_t tr__reader_share(void) { return 256; }
+ * worker. Small enough that reading, peeking, copying and its own share
+ * leave the reader time to spare on captures of few long connections; when
+ * the worker falls behind, the reader spends that time decoding packets for
+ * it (tr__ring_behind), so the two sides meet without a share fitted to
+ * each capture (shares of 96-256 measured on six captures:
+ * docs/performance.md, "Fifth round"). */
+static uint32_t tr__reader_share(void) { return 160; }
 
 /* Where a connection of flow hash h goes: another run's shard (--shard
  * K/N: floor(h*N/2^32) is not K), the reader's own share (the position
@@ -476,6 +487,9 @@ static int tr__run_pipeline(struct tr_analysis *a, struct tr_file_result *f, uin
                                     .bk = a->cfg.shard_n > 1 ? a->cfg.shard_k : 0, .share = share,
                                     .wmul = ((uint64_t)nw << 32) / ((1ull << 32) - share), .nw = nw};
     struct tr__run r0 = {.a = a, .f = f, .t = 0};
+    /* a worker is behind with half its ring to take (a->reader_decodes:
+     * always, for the tests) */
+    const uint64_t behind = a->reader_decodes ? 0 : TR_RING_BYTES / 2;
     struct tr_pkt pkt;
     uint64_t n = 0;
     int rd = 0;
@@ -483,13 +497,18 @@ static int tr__run_pipeline(struct tr_analysis *a, struct tr_file_result *f, uin
         struct tr_seg seg;
         uint32_t cut, h;
         tr_obs_front_header(front, &pkt);
-        if (tr_decode_peek(&pkt, &h)) {
+        int to;
+        if (tr_decode_peek(&pkt, &h) && ((to = tr__route_of(&route, h)) < 0 || !tr__ring_behind(&w[to].q, behind))) {
             /* The common case: the worker decodes it (and counts what the
-             * decode finds); the reader only routes it. */
+             * decode finds); the reader only routes it. When the worker is
+             * behind, the reader (which then has time to spare) decodes
+             * the packet for it below, as it does every packet that
+             * tr_decode_peek does not vouch for: who decodes changes
+             * nothing in the report, the decode counters of all the
+             * observers are summed. */
             unsigned tick = tr_obs_front_tick(front, pkt.ts_ns);
             int64_t last = tr_obs_input(front)->last_ts;
             tr__tick_all(w, nw, own, tick, last, pkt.ts_ns);
-            int to = tr__route_of(&route, h);
             if (to == TR_ROUTE_OTHER) {
                 /* decoded here for the file's counters, which every shard
                  * reports whole */
@@ -511,7 +530,7 @@ static int tr__run_pipeline(struct tr_analysis *a, struct tr_file_result *f, uin
         tr__tick_all(w, nw, own, tick, last, pkt.ts_ns);
         if (fr != TR_FRONT_NONE) {
             h = tr_flow_hash(&seg);
-            int to = tr__route_of(&route, h);
+            to = tr__route_of(&route, h);
             if (to == TR_ROUTE_OWN) {
                 tr_obs_set_last_ts(own, last);
                 if (fr == TR_FRONT_SEGMENT)

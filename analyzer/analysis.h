@@ -7,9 +7,10 @@
  * one of T-1 worker threads, chosen by the flow hash of its connection
  * (tr_flow_hash: both directions alike, the same on every machine): plain
  * Ethernet/IPv4/TCP packets undecoded (tr_decode_peek; the worker decodes
- * them and keeps the decode counters), others decoded. With one worker the
- * reader also follows the connections of the first quarter of the hash
- * space itself. Each observer follows its own connections, so no
+ * them and keeps the decode counters), others decoded, and all decoded
+ * while the worker is behind (over half its ring to take). With one worker
+ * the reader also follows the connections of the first 160/1024 of the
+ * hash space itself. Each observer follows its own connections, so no
  * connection state is shared and no lock is taken per packet. The reports
  * merge the observers in the order of the connections' first frames; the
  * result does not depend on T.
@@ -56,6 +57,8 @@ struct tr_analysis {
     struct tr_file_result *files;
     tr_progress_fn progress;  /* optional */
     void *progress_ctx;
+    bool reader_decodes;      /* for the tests: with threads, the reader decodes every
+                                 packet for the workers, as it does while they are behind */
 };
 
 /* threads: 0 = one per CPU this process may run on (sched_getaffinity),

@@ -29,7 +29,7 @@ static const char tr__analyze_help[] =
     "                         of a rule beyond 16 are counted, not listed)\n"
     "      --threads N        analyze with N threads: one reads the file, N-1\n"
     "                         follow the connections of one part of the flow hash\n"
-    "                         each (with 2 threads the reader takes a quarter\n"
+    "                         each (with 2 threads the reader takes about a sixth\n"
     "                         itself), and all N write the JSON report (default 0:\n"
     "                         one per CPU this process may run on, at most 4); the\n"
     "                         report is the same for every N\n"
