@@ -116,6 +116,13 @@ struct tr_conn *tr__conn_at(struct tr_obs *o, uint32_t id);
 /* The connection, or a copy unpacked into scratch when it is parked. */
 const struct tr_conn *tr__conn_view(const struct tr_obs *o, uint32_t id, struct tr_conn *scratch);
 int64_t tr__conn_last_ts(const struct tr_obs *o, uint32_t id);
+/* The packed form of a connection against a template connection t (the
+ * first one the observer parked): tr__conn_pack writes at most
+ * tr__conn_pack_max() bytes and returns the length; tr__conn_unpack gives
+ * back the struct bit for bit. */
+size_t tr__conn_pack(const struct tr_conn *c, const uint64_t *t, uint8_t *out);
+void tr__conn_unpack(const uint8_t *in, const uint64_t *t, struct tr_conn *c);
+size_t tr__conn_pack_max(void);
 /* Packs a resident connection away (not a released one). */
 void tr__store_park(struct tr_obs *o, uint32_t id, bool ended);
 /* Parks the least recently used connections idle since before now -

@@ -155,6 +155,11 @@ static void tr__unpack(const uint8_t *in, const uint64_t *t, struct tr_conn *c)
     }
 }
 
+/* For the tests (obs_int.h): the packed form itself. */
+size_t tr__conn_pack(const struct tr_conn *c, const uint64_t *t, uint8_t *out) { return tr__pack(c, t, out); }
+void tr__conn_unpack(const uint8_t *in, const uint64_t *t, struct tr_conn *c) { tr__unpack(in, t, c); }
+size_t tr__conn_pack_max(void) { return TR__PACK_MAX; }
+
 /* ---- slots and the pool of resident connections ---- */
 
 struct tr__slot *tr__cslot(const struct tr_obs *o, uint32_t id) { return tr__chunks_at(&o->slots, id); }

@@ -10,9 +10,11 @@
  * a FIN or unseen data still pending, comes here only with data in flight,
  * which the ring condition already excludes; those conditions stay in
  * tr__finish_inert as they are in tr__finish_conn.) */
+#include <stdlib.h>
 #include <string.h>
 
 #include "../support/tt.h"
+#include "analyzer/obs_int.h"
 #include "stack/profile.h"
 
 enum tt_kind {
@@ -236,10 +238,133 @@ static void test_parking_everything_and_nothing_give_the_same_connections(void *
         tr_obs_free(p.o[k]);
 }
 
+/* ---- the packed form itself (tr__conn_pack / tr__conn_unpack) ---- */
+
+enum { TT_WORDS = sizeof(struct tr_conn) / 8, TT_MAP = (TT_WORDS + 63) / 64 * 8 };
+
+static uint64_t tt_rng(uint64_t *s)
+{
+    *s ^= *s << 13;
+    *s ^= *s >> 7;
+    *s ^= *s << 17;
+    return *s;
+}
+
+/* Packs c against t, checks that it unpacks to c bit for bit, returns the length. */
+static size_t tt_round_trip(const struct tr_conn *c, const uint64_t *t)
+{
+    size_t max = tr__conn_pack_max();
+    uint8_t *buf = malloc(max);
+    struct tr_conn *back = malloc(sizeof *back);
+    assert_non_null(buf);
+    assert_non_null(back);
+    size_t n = tr__conn_pack(c, t, buf);
+    assert_true(n <= max);
+    memset(back, 0xa5, sizeof *back);
+    tr__conn_unpack(buf, t, back);
+    assert_memory_equal(back, c, sizeof *c);
+    free(buf);
+    free(back);
+    return n;
+}
+
+/* Lengths worked out by hand from the format (obs_store.c): a map of
+ * TT_MAP bytes, a 4-bit code per word that differs from the template's,
+ * the first timestamp and first frame (16 bytes), each word's bytes, and
+ * 8 bytes of slack. */
+static void test_packing_lengths_follow_the_format(void **state)
+{
+    (void)state;
+    uint64_t *t = calloc(TT_WORDS, 8);
+    struct tr_conn *c = calloc(1, sizeof *c);
+    assert_non_null(t);
+    assert_non_null(c);
+    uint64_t *w = (uint64_t *)(void *)c;
+    const size_t k = offsetof(struct tr_conn, hs_ack_frame) / 8; /* any word but the references */
+    const size_t base = TT_MAP + 16 + 8;
+    /* the template itself: no word differs */
+    assert_int_equal(tt_round_trip(c, t), base);
+    /* a zero where the template has a value: code 0, no bytes */
+    t[k] = 0x1234;
+    assert_int_equal(tt_round_trip(c, t), base + 1);
+    /* a difference in one byte, then in two: the XOR in 1 and 2 bytes */
+    w[k] = 0x1234 ^ 0x80;
+    assert_int_equal(tt_round_trip(c, t), base + 1 + 1);
+    w[k] = 0x1234 ^ 0xff00;
+    assert_int_equal(tt_round_trip(c, t), base + 1 + 2);
+    /* a value 8 bytes long: 8 bytes */
+    w[k] = 0x8000000000001234ull;
+    assert_int_equal(tt_round_trip(c, t), base + 1 + 8);
+    /* a time 1,000 ns after the first timestamp (10^18): the zigzag distance
+     * 2,000 in 2 bytes; the first timestamp's own word is a distance of 0
+     * (code 10, no bytes) */
+    t[k] = 0;
+    c->first_ts = 1000000000000000000;
+    w[k] = 1000000000000001000ull;
+    assert_int_equal(tt_round_trip(c, t), base + 1 + 0 + 2);
+    w[k] = 1000000000000000000ull - 1000; /* before it: zigzag 1,999, 2 bytes */
+    assert_int_equal(tt_round_trip(c, t), base + 1 + 0 + 2);
+    /* a frame 200 after the first frame (5 * 10^12): zigzag 400 in 2 bytes
+     * (code 15); the first frame's own word a distance of 0 in 1 byte
+     * (code 14) */
+    c->first_ts = 0;
+    c->first_frame = 5000000000000;
+    w[k] = 5000000000200ull;
+    assert_int_equal(tt_round_trip(c, t), base + 1 + 1 + 2);
+    /* differences of 3 bytes are the shortest tried against the
+     * references: a frame of 3 bytes, 100 after a first frame of 3 bytes,
+     * is the zigzag 200 in 1 byte (code 14), and the first frame's word 1
+     * byte, not 3 + 3 */
+    c->first_frame = 0x345678;
+    w[k] = 0x345678 + 100;
+    assert_int_equal(tt_round_trip(c, t), base + 1 + 1 + 1);
+    free(t);
+    free(c);
+}
+
+/* Words of every kind the format tells apart, at random: equal to the
+ * template's, zero, differing from it in 1-8 bytes, near the first
+ * timestamp or the first frame (either side), anything. */
+static void test_packing_gives_every_word_back(void **state)
+{
+    (void)state;
+    uint64_t *t = malloc(TT_WORDS * 8);
+    struct tr_conn *c = malloc(sizeof *c);
+    assert_non_null(t);
+    assert_non_null(c);
+    uint64_t *w = (uint64_t *)(void *)c;
+    const size_t k_ts = offsetof(struct tr_conn, first_ts) / 8, k_fr = offsetof(struct tr_conn, first_frame) / 8;
+    uint64_t s = 0x9e3779b97f4a7c15ull;
+    for (unsigned round = 0; round < 3000; round++) {
+        for (size_t k = 0; k < TT_WORDS; k++)
+            t[k] = tt_rng(&s) % 3 == 0 ? 0 : tt_rng(&s) >> (tt_rng(&s) % 64);
+        uint64_t ts = tt_rng(&s) >> (tt_rng(&s) % 64), fr = tt_rng(&s) >> (tt_rng(&s) % 64);
+        for (size_t k = 0; k < TT_WORDS; k++) {
+            unsigned bytes = 1 + (unsigned)(tt_rng(&s) % 8);
+            uint64_t small = tt_rng(&s) >> (64 - 8 * bytes), sign = tt_rng(&s) & 1;
+            switch (tt_rng(&s) % 6) {
+            case 0: w[k] = t[k]; break;
+            case 1: w[k] = 0; break;
+            case 2: w[k] = t[k] ^ (small ? small : 1); break;
+            case 3: w[k] = sign ? ts + small : ts - small; break;
+            case 4: w[k] = sign ? fr + (small & 0xffff) : fr - (small & 0xffff); break;
+            default: w[k] = tt_rng(&s); break;
+            }
+        }
+        w[k_ts] = ts;
+        w[k_fr] = fr;
+        tt_round_trip(c, t);
+    }
+    free(t);
+    free(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_parking_everything_and_nothing_give_the_same_connections),
+        cmocka_unit_test(test_packing_lengths_follow_the_format),
+        cmocka_unit_test(test_packing_gives_every_word_back),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
