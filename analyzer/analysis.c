@@ -2,12 +2,16 @@
 #define _GNU_SOURCE 1 /* sched_getaffinity, CPU_COUNT */
 #include "analyzer/analysis.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "analyzer/decode.h"
@@ -61,6 +65,7 @@ struct tr__run {
     struct tr_file_result *f;
     uint32_t file_index;
     unsigned t;
+    unsigned part_n;   /* > 1: this pass follows part t of part_n (a process of tr__run_procs) */
 };
 
 /* A limit's part for an observer that follows [from, to) of every 2^32 of
@@ -97,11 +102,70 @@ static void tr__progress(const struct tr__run *r, const struct tr_source *src, u
                 packets, end);
 }
 
+/* The part of process t of n, in 2^32ths of the run's shard: equal
+ * parts (process 0 also decodes the packets no part holds, those of other
+ * run shards; a smaller part for it measured slower: docs/performance.md). */
+static void tr__part_range(unsigned t, unsigned n, uint64_t *lo, uint64_t *hi)
+{
+    *lo = ((uint64_t)t << 32) / n;
+    *hi = ((uint64_t)(t + 1) << 32) / n;
+}
+
+/* The packets of a process of tr__run_procs: what tr_obs_packet does,
+ * but a plain TCP packet (tr_decode_peek) of another part is not decoded
+ * at all, except by process 0, which keeps the file's counters. */
+static uint64_t tr__part_loop(const struct tr__run *r, struct tr_source *src, struct tr_obs *o, int *rcp)
+{
+    const struct tr_obs_config *cfg = &r->a->cfg;
+    const bool counts_all = r->t == 0; /* process 0 */
+    uint64_t lo, hi;
+    tr__part_range(r->t, r->part_n, &lo, &hi);
+    struct tr_pkt pkt;
+    struct tr_seg seg;
+    uint32_t cut, h;
+    unsigned tick;
+    uint64_t n = 0;
+    int rc;
+    while ((rc = tr_source_next(src, &pkt)) == 1) {
+        if (tr_decode_peek(&pkt, &h)) {
+            tr_obs_front_header(o, &pkt);
+            uint32_t pos = tr_shard_pos(h, cfg->shard_n);
+            bool in_run = cfg->shard_n <= 1 || tr_shard_of(h, cfg->shard_n) == cfg->shard_k;
+            bool mine = in_run && pos >= lo && pos < hi;
+            /* decoded by the process whose part holds it (which counts
+             * the decode), and by process 0 when no part does (another
+             * run shard's: every shard reports the file's counters whole) */
+            if (mine || (counts_all && !in_run)) {
+                tr_obs_front_decode(o, &pkt, &seg, &cut); /* a TCP segment: tr_decode_peek vouched */
+                if ((tick = tr_obs_front_tick(o, pkt.ts_ns)) != 0)
+                    tr_obs_tick(o, pkt.ts_ns, tick);
+                /* not mine: process 0 still counts it when it is another
+                 * run shard's (tr_obs_segment_hashed passes over the rest) */
+                tr_obs_segment_hashed(o, &seg, h);
+            } else if ((tick = tr_obs_front_tick(o, pkt.ts_ns)) != 0) {
+                tr_obs_tick(o, pkt.ts_ns, tick);
+            }
+        } else if (counts_all) {
+            tr_obs_packet(o, &pkt);
+        } else {
+            tr_obs_packet_uncounted(o, &pkt); /* every process decodes it; process 0 counts it */
+        }
+        if ((++n & (TR_PROGRESS_EVERY - 1)) == 0)
+            tr__progress(r, src, n, false);
+    }
+    *rcp = rc;
+    return n;
+}
+
 /* One observer over the whole file, on the calling thread. */
 static int tr__run_shard(struct tr__run *r)
 {
     struct tr_file_result *f = r->f;
     struct tr_obs_config cfg = r->a->cfg;
+    if (r->part_n > 1) {
+        tr__part_range(r->t, r->part_n, &cfg.part_lo, &cfg.part_hi);
+        tr__part_limits(&cfg, cfg.part_lo, cfg.part_hi);
+    }
     char err[512];
     struct tr_source *src;
     int rc = tr_source_open_file(&src, f->path, err, sizeof err);
@@ -118,10 +182,14 @@ static int tr__run_shard(struct tr__run *r)
     f->obs[r->t] = o;
     struct tr_pkt pkt;
     uint64_t n = 0;
-    while ((rc = tr_source_next(src, &pkt)) == 1) {
-        tr_obs_packet(o, &pkt);
-        if ((++n & (TR_PROGRESS_EVERY - 1)) == 0)
-            tr__progress(r, src, n, false);
+    if (r->part_n > 1) {
+        n = tr__part_loop(r, src, o, &rc);
+    } else {
+        while ((rc = tr_source_next(src, &pkt)) == 1) {
+            tr_obs_packet(o, &pkt);
+            if ((++n & (TR_PROGRESS_EVERY - 1)) == 0)
+                tr__progress(r, src, n, false);
+        }
     }
     tr_obs_finish(o);
     tr__progress(r, src, n, true);
@@ -590,12 +658,152 @@ static int tr__run_pipeline(struct tr_analysis *a, struct tr_file_result *f, uin
     return rc;
 }
 
+/* ---- a process per part of the hash space ----
+ *
+ * Each of T processes reads the whole file through its own mapped window
+ * and follows the connections of one part (tr_obs_config.part_k); the
+ * calling process takes part 0 and the file's counters. The children's
+ * observers allocate from arenas mapped shared before fork(2), so once a
+ * child has exited the parent reads its connections where the child left
+ * them. Against the pipeline, no packet crosses between cores and each
+ * process's unmapping of its window interrupts no other CPU (a thread's
+ * would: docs/performance.md, "Seventh round"). */
+
+#define TR_ARENA_RESERVE ((size_t)1 << 36) /* 64 GiB of address space per child; pages are taken as used */
+
+/* What a child leaves in its arena's user area. */
+struct tr__child {
+    int rc;
+    int done;
+    struct tr_obs *obs;
+};
+
+static bool tr__regular_file(const char *path)
+{
+    struct stat st;
+    return strcmp(path, "-") != 0 && stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+static void tr__child_failed(struct tr_file_result *f, unsigned t, unsigned n, int status)
+{
+    char how[64];
+    if (WIFSIGNALED(status))
+        snprintf(how, sizeof how, "was killed by signal %d", WTERMSIG(status));
+    else if (WIFEXITED(status))
+        snprintf(how, sizeof how, "exited with status %d", WEXITSTATUS(status));
+    else
+        snprintf(how, sizeof how, "ended");
+    if (!f->error[0])
+        snprintf(f->error, sizeof f->error, "%s: analysis process %u of %u %s before it finished", f->path,
+                 t + 1, n, how);
+}
+
+/* Undoes a start that cannot be completed: the children started are
+ * stopped, the arenas unmapped. */
+static void tr__procs_abandon(struct tr_file_result *f, const pid_t *pid, unsigned started)
+{
+    for (unsigned t = 1; t < started; t++) {
+        kill(pid[t], SIGKILL);
+        while (waitpid(pid[t], NULL, 0) < 0 && errno == EINTR)
+            ;
+    }
+    for (unsigned t = 0; t < TR_MAX_SHARDS; t++) {
+        tr_arena_free(f->arena[t]);
+        f->arena[t] = NULL;
+    }
+}
+
+/* TR_EAGAIN when the processes cannot be had (no room for an arena, no
+ * fork): the caller runs the pipeline instead, before anything is read. */
+static int tr__run_procs(struct tr_analysis *a, struct tr_file_result *f, uint32_t idx, unsigned n)
+{
+    pid_t pid[TR_MAX_SHARDS] = {0};
+    for (unsigned t = 1; t < n; t++) {
+        if (tr_arena_new(&f->arena[t], TR_ARENA_RESERVE) < 0) {
+            tr__procs_abandon(f, pid, 1);
+            return TR_EAGAIN;
+        }
+    }
+    unsigned started = 1;
+    fflush(NULL); /* nothing buffered is written twice */
+    for (unsigned t = 1; t < n; t++) {
+        struct tr__child *cr = tr_arena_user(f->arena[t]);
+        memset(cr, 0, sizeof *cr);
+        pid[t] = fork();
+        if (pid[t] < 0) {
+            tr__procs_abandon(f, pid, started);
+            return TR_EAGAIN;
+        }
+        if (pid[t] == 0) {
+            tr_mem_use(f->arena[t]);
+            struct tr__run r = {.a = a, .f = f, .file_index = idx, .t = t, .part_n = n};
+            cr->rc = tr__run_shard(&r);
+            cr->obs = f->obs[t];
+            atomic_thread_fence(memory_order_seq_cst);
+            cr->done = 1;
+            _exit(0);
+        }
+        started++;
+    }
+    int rc = 0;
+    struct tr__run r0 = {.a = a, .f = f, .file_index = idx, .t = 0, .part_n = n};
+    int rc0 = tr__run_shard(&r0);
+    for (unsigned t = 1; t < started; t++) {
+        int st = 0;
+        while (waitpid(pid[t], &st, 0) < 0 && errno == EINTR)
+            ;
+        const struct tr__child *cr = tr_arena_user(f->arena[t]);
+        if (!WIFEXITED(st) || WEXITSTATUS(st) != 0 || !cr->done) {
+            tr__child_failed(f, t, n, st);
+            rc = rc ? rc : TR_ESYS;
+            continue;
+        }
+        f->obs[t] = cr->obs;
+        /* A damaged file stops every process at the same record: the
+         * parent's error says where. Memory is the child's alone. */
+        if (cr->rc == TR_ENOMEM && rc == 0) {
+            rc = TR_ENOMEM;
+            snprintf(f->error, sizeof f->error, "%s: out of memory", f->path);
+        }
+    }
+    f->nobs = n;
+    if (rc == 0)
+        rc = rc0;
+    if (!f->obs[0])
+        return rc;
+    /* Process 0 counted every record and decoded every packet but the
+     * plain TCP ones of the other parts, which their processes decoded and
+     * counted; the connections' tallies are each process's own. */
+    f->in = *tr_obs_input(f->obs[0]);
+    for (unsigned k = 1; k < n; k++) {
+        const struct tr_input_stats *s = f->obs[k] ? tr_obs_input(f->obs[k]) : NULL;
+        if (!s)
+            continue;
+        tr_obs_input_merge(&f->in, s);
+        f->in.conns_dropped += s->conns_dropped;
+        f->in.pkts_untracked += s->pkts_untracked;
+        f->in.conns_evicted += s->conns_evicted;
+        f->in.conns_expired += s->conns_expired;
+        f->in.conns_released += s->conns_released;
+        for (unsigned r = 0; r < TR_RULE_COUNT; r++)
+            f->in.released_by_rule[r] += s->released_by_rule[r];
+    }
+    f->merged = true;
+    return rc;
+}
+
 static int tr__run_file(struct tr_analysis *a, struct tr_file_result *f, uint32_t idx)
 {
     /* stop_after_ns (live mode, tests) counts from the first frame: one
      * observer then, which sees it. */
-    if (a->threads > 1 && !a->cfg.stop_after_ns && !a->cfg.stop_relative)
+    if (a->threads > 1 && !a->cfg.stop_after_ns && !a->cfg.stop_relative) {
+        if (a->split != TR_SPLIT_PIPELINE && (a->split == TR_SPLIT_PROCESSES || tr__regular_file(f->path))) {
+            int rc = tr__run_procs(a, f, idx, a->threads);
+            if (rc != TR_EAGAIN)
+                return rc;
+        }
         return tr__run_pipeline(a, f, idx, a->threads - 1);
+    }
     struct tr__run r = {.a = a, .f = f, .file_index = idx, .t = 0};
     f->nobs = 1;
     return tr__run_shard(&r);
@@ -623,6 +831,8 @@ void tr_analysis_free(struct tr_analysis *a)
     for (unsigned i = 0; i < a->nfiles; i++) {
         for (unsigned k = 0; k < a->files[i].nobs; k++)
             tr_obs_free(a->files[i].obs[k]);
+        for (unsigned k = 0; k < TR_MAX_SHARDS; k++)
+            tr_arena_free(a->files[i].arena[k]);
         free(a->files[i].path);
     }
     free(a->files);

@@ -2,18 +2,27 @@
  * Running the observer over capture files, and the results the reports
  * read.
  *
- * Threads (docs/performance.md): with T > 1, the calling thread reads the
- * file, keeps the counters every record gives, and hands each TCP packet to
- * one of T-1 worker threads, chosen by the flow hash of its connection
- * (tr_flow_hash: both directions alike, the same on every machine): plain
- * Ethernet/IPv4/TCP packets undecoded (tr_decode_peek; the worker decodes
- * them and keeps the decode counters), others decoded, and all decoded
- * while the worker is behind (over half its ring to take). With one worker
- * the reader also follows the connections of the first 160/1024 of the
- * hash space itself. Each observer follows its own connections, so no
- * connection state is shared and no lock is taken per packet. The reports
- * merge the observers in the order of the connections' first frames; the
- * result does not depend on T.
+ * Splitting (docs/performance.md), T > 1 observers per file, each
+ * following the connections of one part of the flow hash (tr_flow_hash:
+ * both directions alike, the same on every machine), so that no connection
+ * state is shared and no lock is taken per packet:
+ *
+ * - a regular file: T processes (fork(2)), each reading the whole file
+ *   through its own mapped window; process 0 (the caller) also keeps the
+ *   file's counters. A child's observer allocates from an arena mapped
+ *   shared before the fork (analyzer/arena.h), so the caller reads the
+ *   child's connections in place once it has exited. No packet crosses
+ *   between cores, and no unmapping interrupts another CPU.
+ * - standard input or a pipe (read once): the calling thread reads and
+ *   hands each TCP packet to one of T-1 worker threads, chosen by the flow
+ *   hash: plain Ethernet/IPv4/TCP packets undecoded (tr_decode_peek; the
+ *   worker decodes them and keeps the decode counters), others decoded, and
+ *   all decoded while the worker is behind (over half its ring to take).
+ *   With one worker the reader also follows the connections of the first
+ *   160/1024 of the hash space itself.
+ *
+ * The reports merge the observers in the order of the connections' first
+ * frames; the result does not depend on T nor on the way of splitting.
  *
  * Shards across runs: cfg.shard_k/shard_n (analyze --shard K/N) make the
  * whole analysis follow only shard K of N (the workers split it further);
@@ -25,6 +34,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "analyzer/arena.h"
 #include "analyzer/observer.h"
 #include "analyzer/source.h"
 
@@ -42,6 +52,7 @@ struct tr_file_result {
     struct tr_obs *obs[TR_MAX_SHARDS];
     bool merged;              /* in holds the input counters of all shards */
     struct tr_input_stats in;
+    struct tr_arena *arena[TR_MAX_SHARDS]; /* where obs[k] lives, when a child process made it */
 };
 
 /* Called by the first thread every 65,536 packets of a file, and once when
@@ -49,6 +60,13 @@ struct tr_file_result {
  * read, file size (0 when unknown: standard input, a pipe), packets read. */
 typedef void (*tr_progress_fn)(void *ctx, const char *path, uint64_t done, uint64_t total,
                                uint64_t packets, bool end);
+
+/* How an analysis with T > 1 divides the work (docs/performance.md). */
+enum tr_split {
+    TR_SPLIT_AUTO = 0,     /* processes for a regular file, else the pipeline */
+    TR_SPLIT_PIPELINE,     /* a reader thread feeding worker threads */
+    TR_SPLIT_PROCESSES,    /* T processes that each read the file (a regular file only) */
+};
 
 struct tr_analysis {
     struct tr_obs_config cfg;
@@ -59,6 +77,7 @@ struct tr_analysis {
     void *progress_ctx;
     bool reader_decodes;      /* for the tests: with threads, the reader decodes every
                                  packet for the workers, as it does while they are behind */
+    enum tr_split split;      /* how T > 1 splits a regular file */
 };
 
 /* threads: 0 = one per CPU this process may run on (sched_getaffinity),

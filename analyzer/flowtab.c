@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analyzer/arena.h"
 #include "stack/error.h"
 
 /* splitmix64's finalizer. */
@@ -62,7 +63,7 @@ int tr_flowtab_init(struct tr_flowtab *t, uint32_t initial)
     uint32_t n = 64;
     while (n < initial * 2)
         n *= 2;
-    t->slot = calloc(n, sizeof *t->slot);
+    t->slot = tr_mem_calloc(n, sizeof *t->slot);
     if (!t->slot)
         return TR_ENOMEM;
     t->mask = n - 1;
@@ -72,7 +73,7 @@ int tr_flowtab_init(struct tr_flowtab *t, uint32_t initial)
 
 void tr_flowtab_free(struct tr_flowtab *t)
 {
-    free(t->slot);
+    tr_mem_free(t->slot);
     t->slot = NULL;
 }
 
@@ -101,13 +102,13 @@ static void tr__place(uint64_t *slot, uint32_t mask, uint64_t v)
 static int tr__grow(struct tr_flowtab *t)
 {
     uint32_t n = (t->mask + 1) * 2;
-    uint64_t *s = calloc(n, sizeof *s);
+    uint64_t *s = tr_mem_calloc(n, sizeof *s);
     if (!s)
         return TR_ENOMEM;
     for (uint32_t i = 0; i <= t->mask; i++)
         if (t->slot[i])
             tr__place(s, n - 1, t->slot[i]);
-    free(t->slot);
+    tr_mem_free(t->slot);
     t->slot = s;
     t->mask = n - 1;
     return TR_OK;

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analyzer/arena.h"
 #include "analyzer/obs_int.h"
 
 void *tr__chunks_at(const struct tr__chunks *ch, uint32_t i)
@@ -18,13 +19,13 @@ uint32_t tr__chunks_push(struct tr__chunks *ch)
     if ((i >> TR_CHUNK_SHIFT) >= ch->nchunks) {
         if (ch->nchunks == ch->cap_chunks) {
             uint32_t cap = ch->cap_chunks ? ch->cap_chunks * 2 : 8;
-            void **n = realloc(ch->chunk, cap * sizeof *n);
+            void **n = tr_mem_realloc(ch->chunk, cap * sizeof *n);
             if (!n)
                 return TR_NIL;
             ch->chunk = n;
             ch->cap_chunks = cap;
         }
-        void *c = malloc(TR_CHUNK * ch->elem);
+        void *c = tr_mem_malloc(TR_CHUNK * ch->elem);
         if (!c)
             return TR_NIL;
         ch->chunk[ch->nchunks++] = c;
@@ -37,8 +38,8 @@ uint32_t tr__chunks_push(struct tr__chunks *ch)
 void tr__chunks_free(struct tr__chunks *ch)
 {
     for (uint32_t i = 0; i < ch->nchunks; i++)
-        free(ch->chunk[i]);
-    free(ch->chunk);
+        tr_mem_free(ch->chunk[i]);
+    tr_mem_free(ch->chunk);
     memset(ch, 0, sizeof *ch);
 }
 

@@ -29,6 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analyzer/arena.h"
 #include "analyzer/obs_int.h"
 
 #define TR__WORDS (sizeof(struct tr_conn) / 8)
@@ -241,7 +242,7 @@ struct tr_conn *tr__conn_at(struct tr_obs *o, uint32_t id)
     if (!c)
         abort(); /* a parked connection always finds room: its packed bytes are freed below */
     tr__unpack_slot(o, sl, c);
-    free(sl->packed);
+    tr_mem_free(sl->packed);
     sl->packed = NULL;
     o->packed_now -= sl->packed_len;
     sl->c = c;
@@ -270,13 +271,13 @@ void tr__store_park(struct tr_obs *o, uint32_t id, bool ended)
     if (!sl->c || (sl->c->flags & TR_CONN_RELEASED))
         return;
     if (!o->tmpl) {
-        if (!(o->tmpl = malloc(sizeof(struct tr_conn))))
+        if (!(o->tmpl = tr_mem_malloc(sizeof(struct tr_conn))))
             return; /* stays resident */
         memcpy(o->tmpl, sl->c, sizeof(struct tr_conn));
     }
     uint8_t buf[TR__PACK_MAX];
     size_t n = tr__pack(sl->c, o->tmpl, buf);
-    uint8_t *p = malloc(n);
+    uint8_t *p = tr_mem_malloc(n);
     if (!p)
         return; /* stays resident */
     memcpy(p, buf, n);
@@ -361,7 +362,7 @@ void tr__park_idle(struct tr_obs *o, int64_t now, bool (*ended)(const struct tr_
 void tr__store_free(struct tr_obs *o)
 {
     for (uint32_t i = 0; i < o->slots.count; i++)
-        free(tr__cslot(o, i)->packed);
+        tr_mem_free(tr__cslot(o, i)->packed);
     tr__chunks_free(&o->slots);
-    free(o->tmpl);
+    tr_mem_free(o->tmpl);
 }

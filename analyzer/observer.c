@@ -6,13 +6,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analyzer/arena.h"
 #include "analyzer/obs_int.h"
 #include "stack/error.h"
 #include "stack/seq.h"
 
 int tr_obs_new(struct tr_obs **out, const struct tr_obs_config *cfg, uint32_t file_index)
 {
-    struct tr_obs *o = calloc(1, sizeof *o);
+    struct tr_obs *o = tr_mem_calloc(1, sizeof *o);
     if (!o)
         return TR_ENOMEM;
     o->cfg = *cfg;
@@ -31,7 +32,7 @@ int tr_obs_new(struct tr_obs **out, const struct tr_obs_config *cfg, uint32_t fi
     o->ring_free = o->finding_free = o->conn_free = TR_NIL;
     o->lru_head = o->lru_tail = TR_NIL;
     if (tr_flowtab_init(&o->tab, 1024) < 0) {
-        free(o);
+        tr_mem_free(o);
         return TR_ENOMEM;
     }
     *out = o;
@@ -47,9 +48,9 @@ void tr_obs_free(struct tr_obs *o)
     tr__chunks_free(&o->conns);
     tr__chunks_free(&o->rings);
     tr__chunks_free(&o->findings);
-    free(o->sorted);
-    free(o->order);
-    free(o);
+    tr_mem_free(o->sorted);
+    tr_mem_free(o->order);
+    tr_mem_free(o);
 }
 
 /* ---- helpers shared by the checks ---- */
@@ -495,6 +496,11 @@ void tr_obs_segment_hashed(struct tr_obs *o, const struct tr_seg *s, uint32_t h)
         o->in.other_shard++;
         return;
     }
+    if (o->cfg.part_hi) {
+        uint32_t pos = tr_shard_pos(h, o->cfg.shard_n);
+        if (pos < o->cfg.part_lo || pos >= o->cfg.part_hi)
+            return;
+    }
     uint8_t dir;
     struct tr_conn *c = tr__conn_for(o, s, h, &dir);
     if (!c) {
@@ -552,12 +558,11 @@ static void tr__truncated_header(struct tr_obs *o, const struct tr_seg *s, uint3
     tr__find_at(o, c, TR_RULE_CAP_TRUNCATED_HEADER, dir, s->frame, s->ts_ns, args);
 }
 
-enum tr_front tr_obs_front_decode(struct tr_obs *o, const struct tr_pkt *pkt, struct tr_seg *seg,
-                                  uint32_t *cut)
+static enum tr_front tr__front_decode(struct tr_obs *o, struct tr_input_stats *in, const struct tr_pkt *pkt,
+                                     struct tr_seg *seg, uint32_t *cut)
 {
     struct tr_dec_info info;
     enum tr_dec d = tr_decode(pkt, o->cfg.verify_checksums, seg, &info);
-    struct tr_input_stats *in = &o->in;
     if (in->by_dec[d]++ == 0) {
         in->first_dec_frame[d] = pkt->frame;
         in->first_dec_offset[d] = pkt->offset;
@@ -583,6 +588,12 @@ enum tr_front tr_obs_front_decode(struct tr_obs *o, const struct tr_pkt *pkt, st
     if (info.segflags & TR_SEGF_OPTS_CUT)
         seg->opt.error = TR_OPTERR_UNKNOWN; /* the checks skip them */
     return TR_FRONT_SEGMENT;
+}
+
+enum tr_front tr_obs_front_decode(struct tr_obs *o, const struct tr_pkt *pkt, struct tr_seg *seg,
+                                  uint32_t *cut)
+{
+    return tr__front_decode(o, &o->in, pkt, seg, cut);
 }
 
 unsigned tr_obs_front_tick(struct tr_obs *o, int64_t ts)
@@ -651,6 +662,23 @@ void tr_obs_input_merge(struct tr_input_stats *into, const struct tr_input_stats
     into->bad_checksum += from->bad_checksum;
 }
 
+void tr_obs_packet_uncounted(struct tr_obs *o, const struct tr_pkt *pkt)
+{
+    struct tr_input_stats scratch;
+    memset(&scratch, 0, sizeof scratch);
+    struct tr_seg seg;
+    uint32_t cut;
+    tr_obs_front_header(o, pkt);
+    enum tr_front f = tr__front_decode(o, &scratch, pkt, &seg, &cut);
+    unsigned tick = f == TR_FRONT_SEGMENT ? tr_obs_front_tick(o, pkt->ts_ns) : 0;
+    if (tick)
+        tr_obs_tick(o, pkt->ts_ns, tick);
+    if (f == TR_FRONT_TRUNCATED)
+        tr_obs_truncated(o, &seg, cut);
+    else if (f == TR_FRONT_SEGMENT)
+        tr_obs_segment(o, &seg);
+}
+
 void tr_obs_packet(struct tr_obs *o, const struct tr_pkt *pkt)
 {
     struct tr_seg seg;
@@ -696,7 +724,7 @@ const uint32_t *tr_obs_order(struct tr_obs *o, uint32_t *n)
     uint32_t cnt = o->slots.count, k = 0;
     *n = 0;
     if (o->order_cap < cnt || !o->order) {
-        uint32_t *p = realloc(o->order, (cnt ? cnt : 1) * sizeof *p);
+        uint32_t *p = tr_mem_realloc(o->order, (cnt ? cnt : 1) * sizeof *p);
         if (!p)
             return NULL;
         o->order = p;
@@ -744,7 +772,7 @@ const struct tr_conn *const *tr_obs_sorted(struct tr_obs *o, uint32_t *n)
     if (!ids)
         return NULL;
     if (o->sorted_cap < k || !o->sorted) {
-        const struct tr_conn **p = realloc(o->sorted, (k ? k : 1) * sizeof *p);
+        const struct tr_conn **p = tr_mem_realloc(o->sorted, (k ? k : 1) * sizeof *p);
         if (!p)
             return NULL;
         o->sorted = p;

@@ -110,6 +110,11 @@ struct tr_obs_config {
     bool verify_checksums;
     bool vlan_in_key;           /* default true */
     uint32_t shard_k, shard_n;  /* analyze shard k of n (tr_shard_of; n = 0 or 1: everything) */
+    uint64_t part_lo, part_hi;  /* part_hi > 0: within that shard, follow only the connections
+                                   whose position in it (tr_shard_pos) is in [part_lo,
+                                   part_hi) of 2^32 (one process's part of the run:
+                                   analysis.c); the others' segments are passed over
+                                   without a count */
     uint32_t max_findings;      /* per connection; default 256 */
     uint32_t max_per_rule;      /* per connection and rule; default 16 */
     uint32_t max_conns;         /* connections tracked at once; past it the least recently
@@ -139,6 +144,8 @@ struct tr_obs_config {
  * Shards are ranges of the hash, so shard K of N is exactly shards
  * K*W .. K*W+W-1 of N*W: a run's own shard splits among its threads. */
 static inline uint32_t tr_shard_of(uint32_t h, uint32_t n) { return (uint32_t)(((uint64_t)h * n) >> 32); }
+/* Where h lies within its shard of n, in 2^32ths of the shard. */
+static inline uint32_t tr_shard_pos(uint32_t h, uint32_t n) { return (uint32_t)((uint64_t)h * (n > 1 ? n : 1)); }
 
 struct tr_obs;
 
@@ -147,6 +154,11 @@ void tr_obs_free(struct tr_obs *o);
 
 /* Decodes and observes one captured packet. */
 void tr_obs_packet(struct tr_obs *o, const struct tr_pkt *pkt);
+/* The same, leaving the decode counters of the input (tr_input_stats:
+ * by_dec, tcp, payload_cut, ...) to another observer that counts the
+ * packet (a process of a split run other than the first). Not with
+ * stop_after_ns. */
+void tr_obs_packet_uncounted(struct tr_obs *o, const struct tr_pkt *pkt);
 /* Observes one decoded segment (tests and fuzzing feed segments directly). */
 void tr_obs_segment(struct tr_obs *o, const struct tr_seg *seg);
 /* The same with its flow hash (tr_flow_hash) already computed. */

@@ -33,7 +33,8 @@ static void fz__cleanup(void)
 enum { FZ_PARK_SOME, FZ_PARK_ALL, FZ_PARK_NONE };
 
 /* The report of one run with `threads` threads, in memory (malloc'd). */
-static char *fz__report(unsigned threads, int park, bool reader_decodes, size_t *len, int *status)
+static char *fz__report(unsigned threads, int park, bool reader_decodes, enum tr_split split, size_t *len,
+                        int *status)
 {
     struct tr_obs_config cfg = {.profile = tr_profile_builtin("linux"), .verify_checksums = true,
                                 .vlan_in_key = true, .park_idle_ns = park == FZ_PARK_NONE ? 0 : 250000000,
@@ -41,6 +42,7 @@ static char *fz__report(unsigned threads, int park, bool reader_decodes, size_t 
     struct tr_analysis a;
     tr_analysis_init(&a, &cfg, threads);
     a.reader_decodes = reader_decodes;
+    a.split = split;
     *status = tr_analysis_add_file(&a, fz__path);
     struct tr_report_opts ro = {.command = "analyze", .profile = "linux", .width = 80, .show_info = true};
     char *buf = NULL;
@@ -64,21 +66,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     FZ_CHECK(fclose(f) == 0);
     size_t len1, len;
     int st1, st;
-    char *one = fz__report(1, FZ_PARK_SOME, false, &len1, &st1);
+    char *one = fz__report(1, FZ_PARK_SOME, false, TR_SPLIT_AUTO, &len1, &st1);
     FZ_CHECK(len1 > 2 && one[0] == '{' && one[len1 - 2] == '}');
     static const struct {
         unsigned threads;
         int park;
         bool reader_decodes;
+        enum tr_split split;
         const char *what;
-    } runs[] = {{2, FZ_PARK_SOME, false, "--threads 2"},
-                {3, FZ_PARK_SOME, false, "--threads 3"},
-                {2, FZ_PARK_SOME, true, "--threads 2, the reader decoding for the worker"},
-                {3, FZ_PARK_SOME, true, "--threads 3, the reader decoding for the workers"},
-                {1, FZ_PARK_ALL, false, "parking all"},
-                {1, FZ_PARK_NONE, false, "parking none"}};
+    } runs[] = {{2, FZ_PARK_SOME, false, TR_SPLIT_PROCESSES, "--threads 2 (two processes)"},
+                {3, FZ_PARK_SOME, false, TR_SPLIT_PROCESSES, "--threads 3 (three processes)"},
+                {2, FZ_PARK_SOME, false, TR_SPLIT_PIPELINE, "--threads 2 (pipeline)"},
+                {3, FZ_PARK_SOME, false, TR_SPLIT_PIPELINE, "--threads 3 (pipeline)"},
+                {2, FZ_PARK_SOME, true, TR_SPLIT_PIPELINE, "--threads 2, the reader decoding for the worker"},
+                {3, FZ_PARK_SOME, true, TR_SPLIT_PIPELINE, "--threads 3, the reader decoding for the workers"},
+                {1, FZ_PARK_ALL, false, TR_SPLIT_AUTO, "parking all"},
+                {1, FZ_PARK_NONE, false, TR_SPLIT_AUTO, "parking none"}};
     for (size_t r = 0; r < sizeof runs / sizeof runs[0]; r++) {
-        char *other = fz__report(runs[r].threads, runs[r].park, runs[r].reader_decodes, &len, &st);
+        char *other = fz__report(runs[r].threads, runs[r].park, runs[r].reader_decodes, runs[r].split, &len, &st);
         if (st != st1 || len != len1 || memcmp(one, other, len)) {
             size_t i = 0;
             while (i < len && i < len1 && one[i] == other[i])

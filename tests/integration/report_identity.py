@@ -13,6 +13,7 @@ usage: report_identity.py TCPREF REPO_ROOT [CHECK...]
 """
 import glob
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -76,11 +77,28 @@ def reference(tcpref, paths, fmt="json"):
 
 # ---------------------------------------------------------------- checks
 
+def from_stdin(tcpref, p, threads, ref):
+    """The report of p read from standard input (the threaded pipeline: a
+    reader thread feeding workers), with the path and the size of the
+    file's report ref, which standard input cannot know."""
+    with open(p, "rb") as f:
+        rc, out, err = run([tcpref, "analyze", "--threads", threads, "-f", "json", "-"], stdin=f)
+    size = re.search(rb'"size":(\d+),', ref[1])
+    out = out.replace(b'"path":"-"', b'"path":"%s"' % p.encode()).replace(b'"-: ', b'"%s: ' % p.encode())
+    if size:
+        out = out.replace(b'"size":0,', b'"size":%s,' % size.group(1))
+    return rc, out, err
+
+
 def test_threads_give_the_single_thread_report(res, tcpref, files):
+    """A regular file with --threads N is split among N processes that each
+    read it; standard input among N threads fed by one reader: both must
+    give the one-thread report."""
     for p in files:
         ref = reference(tcpref, [p])
         for t in ("2", "3"):
             same(res, "%s --threads %s" % (p, t), ref, run([tcpref, "analyze", "--threads", t, "-f", "json", p]))
+            same(res, "%s --threads %s from standard input" % (p, t), ref, from_stdin(tcpref, p, t, ref))
         same(res, "%s (default threads)" % p, ref, run([tcpref, "analyze", "-f", "json", p]))
 
 
