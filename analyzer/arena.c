@@ -42,6 +42,14 @@ struct tr__block {
     size_t size;            /* bytes asked for; SIZE_MAX while free */
 };
 
+/* A free block keeps, in its first 16 bytes, the next free block of its
+ * list and its capacity (poisoned like the rest of it, and made
+ * addressable only while the allocator reads or writes them). */
+struct tr__free {
+    struct tr__free *next;
+    size_t cap;
+};
+
 struct tr_arena {
     uint64_t magic;
     size_t reserve;         /* bytes mapped */
@@ -49,8 +57,8 @@ struct tr_arena {
     char *end;
     size_t used;            /* bytes in live blocks, headers included */
     atomic_flag lock;
-    void *free_small[TR__NCLASS];
-    void *free_large;       /* blocks > TR__SMALL_MAX, linked through their first word */
+    struct tr__free *free_small[TR__NCLASS]; /* blocks by capacity / 16 */
+    struct tr__free *free_large; /* blocks > TR__SMALL_MAX */
     _Alignas(16) unsigned char user[TR_ARENA_USER];
 };
 
@@ -124,13 +132,6 @@ static void tr__lock(struct tr_arena *a)
 
 static void tr__unlock(struct tr_arena *a) { atomic_flag_clear_explicit(&a->lock, memory_order_release); }
 
-/* A free block keeps, in its first 16 bytes (left addressable), the next
- * free block of its list and its capacity. */
-struct tr__free {
-    void *next;
-    size_t cap;
-};
-
 static void *tr__take(struct tr_arena *a, size_t n)
 {
     if (n > a->reserve)
@@ -141,21 +142,33 @@ static void *tr__take(struct tr_arena *a, size_t n)
     char *u = NULL;
     tr__lock(a);
     if (cap <= TR__SMALL_MAX) {
-        void **head = &a->free_small[cap / 16];
+        struct tr__free **head = &a->free_small[cap / 16];
         if (*head) {
-            u = *head;
-            *head = ((struct tr__free *)(void *)u)->next;
+            u = (char *)*head;
+            TR__UNPOISON(u, sizeof(struct tr__free));
+            *head = (*head)->next;
         }
     } else {
-        for (void **pp = &a->free_large; *pp; pp = &((struct tr__free *)*pp)->next) {
-            struct tr__free *f = *pp;
+        struct tr__free *prev = NULL, *f = a->free_large;
+        while (f) {
+            TR__UNPOISON(f, sizeof *f);
+            struct tr__free *next = f->next;
             if (f->cap >= cap && f->cap / 2 <= cap) {
-                *pp = f->next;
+                if (prev)
+                    prev->next = next;
+                else
+                    a->free_large = next;
                 u = (char *)f;
                 cap = f->cap;
                 break;
             }
+            if (prev)
+                TR__POISON(prev, sizeof *prev);
+            prev = f;
+            f = next;
         }
+        if (prev)
+            TR__POISON(prev, sizeof *prev);
     }
     if (!u) {
         if ((size_t)(a->end - a->top) < TR__HDR + cap) {
@@ -199,15 +212,15 @@ static void tr__give(struct tr_arena *a, void *p)
     h->size = SIZE_MAX;
     TR__POISON(h, TR__HDR);
     TR__UNPOISON(p, sizeof(struct tr__free));
-    TR__POISON((char *)p + sizeof(struct tr__free), cap - sizeof(struct tr__free));
     struct tr__free *f = p;
     f->cap = cap;
     tr__lock(a);
-    void **head = cap <= TR__SMALL_MAX ? &a->free_small[cap / 16] : &a->free_large;
+    struct tr__free **head = cap <= TR__SMALL_MAX ? &a->free_small[cap / 16] : &a->free_large;
     f->next = *head;
     *head = f;
     a->used -= TR__HDR + cap;
     tr__unlock(a);
+    TR__POISON(p, cap);
 }
 
 void *tr_mem_malloc(size_t n)
