@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -725,6 +726,7 @@ static int tr__run_procs(struct tr_analysis *a, struct tr_file_result *f, uint32
         }
     }
     unsigned started = 1;
+    const pid_t parent = getpid();
     fflush(NULL); /* nothing buffered is written twice */
     for (unsigned t = 1; t < n; t++) {
         struct tr__child *cr = tr_arena_user(f->arena[t]);
@@ -735,6 +737,10 @@ static int tr__run_procs(struct tr_analysis *a, struct tr_file_result *f, uint32
             return TR_EAGAIN;
         }
         if (pid[t] == 0) {
+            /* a child does not outlive its parent (killed, say, while
+             * the children still read) */
+            if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
+                _exit(1);
             tr_mem_use(f->arena[t]);
             struct tr__run r = {.a = a, .f = f, .file_index = idx, .t = t, .part_n = n};
             cr->rc = tr__run_shard(&r);
