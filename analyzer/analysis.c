@@ -662,7 +662,7 @@ static int tr__run_pipeline(struct tr_analysis *a, struct tr_file_result *f, uin
 /* ---- a process per part of the hash space ----
  *
  * Each of T processes reads the whole file through its own mapped window
- * and follows the connections of one part (tr_obs_config.part_k); the
+ * and follows the connections of one part (tr_obs_config.part_lo/hi); the
  * calling process takes part 0 and the file's counters. The children's
  * observers allocate from arenas mapped shared before fork(2), so once a
  * child has exited the parent reads its connections where the child left
@@ -765,11 +765,24 @@ static int tr__run_procs(struct tr_analysis *a, struct tr_file_result *f, uint32
             continue;
         }
         f->obs[t] = cr->obs;
-        /* A damaged file stops every process at the same record: the
-         * parent's error says where. Memory is the child's alone. */
+        /* A damaged file stops every process at the same record, with the
+         * same outcome: process 0's error says where. Memory runs out in
+         * one process alone. */
         if (cr->rc == TR_ENOMEM && rc == 0) {
             rc = TR_ENOMEM;
             snprintf(f->error, sizeof f->error, "%s: out of memory", f->path);
+        } else if (rc == 0 && f->obs[0] &&
+                   (cr->rc != rc0 || !cr->obs ||
+                    tr_obs_input(cr->obs)->packets != tr_obs_input(f->obs[0])->packets)) {
+            /* each process opened the file by its name: one that was
+             * still being written, or replaced, reads differently */
+            rc = TR_ESTATE;
+            snprintf(f->error, sizeof f->error,
+                     "%s: the file changed while %u processes read it (process %u read %llu packets, "
+                     "process 1 %llu); analyze it again, or with --threads 1",
+                     f->path, n, t + 1,
+                     cr->obs ? (unsigned long long)tr_obs_input(cr->obs)->packets : 0ull,
+                     (unsigned long long)tr_obs_input(f->obs[0])->packets);
         }
     }
     f->nobs = n;
