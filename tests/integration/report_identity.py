@@ -303,10 +303,52 @@ def test_many_connections_written_by_several_threads(res, tcpref, files):
             res.check(rc != 0 and err, "replicated, --threads 3 to /dev/full: an error, no hang (exit %d)" % rc)
 
 
+def test_a_process_that_dies_is_an_error(res, tcpref, files):
+    """--threads 2 on a file forks one child; killed while it reads, the run
+    must end in an error that names it (exit status 2), not in a report
+    without its connections."""
+    import signal
+    import time
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    with tempfile.TemporaryDirectory() as d:
+        p = os.path.join(d, "replicated.pcap")
+        replicated_capture(root, p, copies=200)
+        for attempt in range(5):
+            proc = subprocess.Popen([tcpref, "analyze", "--threads", "2", "-f", "json", "-o", os.devnull, p],
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            killed = False
+            deadline = time.monotonic() + 5
+            while time.monotonic() < deadline and proc.poll() is None:
+                try:
+                    with open("/proc/%d/task/%d/children" % (proc.pid, proc.pid)) as f:
+                        kids = [int(x) for x in f.read().split()]
+                except OSError:
+                    kids = []
+                if kids:
+                    try:
+                        with open("/proc/%d/stat" % kids[0]) as f:
+                            state = f.read().rsplit(")", 1)[1].split()[0]
+                        if state not in ("Z", "X"):
+                            os.kill(kids[0], signal.SIGKILL)
+                            killed = True
+                    except (OSError, IndexError):
+                        pass
+                    break
+                time.sleep(0.0002)
+            err = proc.communicate(timeout=TIMEOUT_S)[1].decode("utf-8", "replace")
+            if not killed:
+                continue  # the child had finished already: try again
+            res.check(proc.returncode == 2 and "analysis process 2 of 2 was killed by signal 9" in err,
+                      "a child killed while it reads: exit %d, %s" % (proc.returncode, err.strip()[:200]))
+            return
+        res.check(False, "a child killed while it reads: never caught it running in 5 attempts")
+
+
 CHECKS = {
     "threads": [test_threads_give_the_single_thread_report, test_threads_give_the_single_thread_text_report,
                 test_several_files_in_one_run, test_standard_input_is_read_by_one_thread,
-                test_time_stepping_back_at_the_linger_boundary, test_many_connections_written_by_several_threads],
+                test_time_stepping_back_at_the_linger_boundary, test_many_connections_written_by_several_threads,
+                test_a_process_that_dies_is_an_error],
     "shards": [test_merged_shards_give_the_whole_report, test_merge_refuses_an_incomplete_set,
                test_shard_option_is_checked],
     "json": [test_streaming_json_is_the_jansson_dump],
