@@ -344,11 +344,66 @@ def test_a_process_that_dies_is_an_error(res, tcpref, files):
         res.check(False, "a child killed while it reads: never caught it running in 5 attempts")
 
 
+def test_a_file_that_changes_while_read_is_an_error(res, tcpref, files):
+    """Each process opens the file by its name: when the file grows between
+    process 0's pass and a child's, the run must end in an error naming
+    both counts (exit status 2), not in a report of two files. The child is
+    stopped (SIGSTOP) as soon as it exists, the file grows once process 0
+    waits for it, then the child goes on."""
+    import signal
+    import time
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    with tempfile.TemporaryDirectory() as d:
+        base = os.path.join(d, "replicated.pcap")
+        replicated_capture(root, base, copies=200)
+        data = open(base, "rb").read()
+        p = os.path.join(d, "growing.pcap")
+        for attempt in range(5):
+            with open(p, "wb") as f:
+                f.write(data)
+            proc = subprocess.Popen([tcpref, "analyze", "--threads", "2", "-f", "json", "-o", os.devnull, p],
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            kid, waited = None, False
+            deadline = time.monotonic() + 10
+            while time.monotonic() < deadline and proc.poll() is None:
+                if kid is None:
+                    try:
+                        with open("/proc/%d/task/%d/children" % (proc.pid, proc.pid)) as f:
+                            kids = f.read().split()
+                        if kids:
+                            kid = int(kids[0])
+                            os.kill(kid, signal.SIGSTOP)
+                    except OSError:
+                        pass
+                else:
+                    with open("/proc/%d/wchan" % proc.pid) as f:
+                        if f.read().strip() == "do_wait":  # process 0 is done, waiting for the child
+                            waited = True
+                            break
+                time.sleep(0.0002)
+            if kid is not None and waited:
+                with open(p, "ab") as f:
+                    f.write(data[24:])  # the same records again: more packets
+            if kid is not None:
+                try:
+                    os.kill(kid, signal.SIGCONT)
+                except OSError:
+                    pass
+            err = proc.communicate(timeout=TIMEOUT_S)[1].decode("utf-8", "replace")
+            if kid is None or not waited:
+                continue  # the child had finished, or was caught too late: again
+            res.check(proc.returncode == 2 and "the file changed while 2 processes read it" in err,
+                      "a file that grows between the processes' passes: exit %d, %s"
+                      % (proc.returncode, err.strip()[:200]))
+            return
+        res.check(False, "a file that grows: never caught the child before it finished, in 5 attempts")
+
+
 CHECKS = {
     "threads": [test_threads_give_the_single_thread_report, test_threads_give_the_single_thread_text_report,
                 test_several_files_in_one_run, test_standard_input_is_read_by_one_thread,
                 test_time_stepping_back_at_the_linger_boundary, test_many_connections_written_by_several_threads,
-                test_a_process_that_dies_is_an_error],
+                test_a_process_that_dies_is_an_error, test_a_file_that_changes_while_read_is_an_error],
     "shards": [test_merged_shards_give_the_whole_report, test_merge_refuses_an_incomplete_set,
                test_shard_option_is_checked],
     "json": [test_streaming_json_is_the_jansson_dump],
