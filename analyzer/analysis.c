@@ -103,6 +103,19 @@ static void tr__progress(const struct tr__run *r, const struct tr_source *src, u
                 packets, end);
 }
 
+/* The counts an observer keeps of its own connections, added to the
+ * file's (those of the other observers of a split run). */
+static void tr__add_tallies(struct tr_input_stats *into, const struct tr_input_stats *s)
+{
+    into->conns_dropped += s->conns_dropped;
+    into->pkts_untracked += s->pkts_untracked;
+    into->conns_evicted += s->conns_evicted;
+    into->conns_expired += s->conns_expired;
+    into->conns_released += s->conns_released;
+    for (unsigned r = 0; r < TR_RULE_COUNT; r++)
+        into->released_by_rule[r] += s->released_by_rule[r];
+}
+
 /* The part of process t of n, in 2^32ths of the run's shard: equal
  * parts (process 0 also decodes the packets no part holds, those of other
  * run shards; a smaller part for it measured slower: docs/performance.md). */
@@ -644,13 +657,7 @@ static int tr__run_pipeline(struct tr_analysis *a, struct tr_file_result *f, uin
         if (!s)
             continue;
         tr_obs_input_merge(&f->in, s); /* what the workers decoded */
-        f->in.conns_dropped += s->conns_dropped;
-        f->in.pkts_untracked += s->pkts_untracked;
-        f->in.conns_evicted += s->conns_evicted;
-        f->in.conns_expired += s->conns_expired;
-        f->in.conns_released += s->conns_released;
-        for (unsigned r = 0; r < TR_RULE_COUNT; r++)
-            f->in.released_by_rule[r] += s->released_by_rule[r];
+        tr__add_tallies(&f->in, s);
     }
     f->merged = true;
     tr_obs_free(front);
@@ -799,13 +806,7 @@ static int tr__run_procs(struct tr_analysis *a, struct tr_file_result *f, uint32
         if (!s)
             continue;
         tr_obs_input_merge(&f->in, s);
-        f->in.conns_dropped += s->conns_dropped;
-        f->in.pkts_untracked += s->pkts_untracked;
-        f->in.conns_evicted += s->conns_evicted;
-        f->in.conns_expired += s->conns_expired;
-        f->in.conns_released += s->conns_released;
-        for (unsigned r = 0; r < TR_RULE_COUNT; r++)
-            f->in.released_by_rule[r] += s->released_by_rule[r];
+        tr__add_tallies(&f->in, s);
     }
     f->merged = true;
     return rc;

@@ -662,6 +662,18 @@ void tr_obs_input_merge(struct tr_input_stats *into, const struct tr_input_stats
     into->bad_checksum += from->bad_checksum;
 }
 
+/* What the front found, acted on: the pass due, then the segment. */
+static void tr__packet_back(struct tr_obs *o, const struct tr_pkt *pkt, enum tr_front f, const struct tr_seg *seg,
+                            uint32_t cut, unsigned tick)
+{
+    if (tick)
+        tr_obs_tick(o, pkt->ts_ns, tick);
+    if (f == TR_FRONT_TRUNCATED)
+        tr_obs_truncated(o, seg, cut);
+    else if (f == TR_FRONT_SEGMENT)
+        tr_obs_segment(o, seg);
+}
+
 void tr_obs_packet_uncounted(struct tr_obs *o, const struct tr_pkt *pkt)
 {
     struct tr_input_stats scratch;
@@ -670,13 +682,7 @@ void tr_obs_packet_uncounted(struct tr_obs *o, const struct tr_pkt *pkt)
     uint32_t cut;
     tr_obs_front_header(o, pkt);
     enum tr_front f = tr__front_decode(o, &scratch, pkt, &seg, &cut);
-    unsigned tick = f == TR_FRONT_SEGMENT ? tr_obs_front_tick(o, pkt->ts_ns) : 0;
-    if (tick)
-        tr_obs_tick(o, pkt->ts_ns, tick);
-    if (f == TR_FRONT_TRUNCATED)
-        tr_obs_truncated(o, &seg, cut);
-    else if (f == TR_FRONT_SEGMENT)
-        tr_obs_segment(o, &seg);
+    tr__packet_back(o, pkt, f, &seg, cut, f == TR_FRONT_SEGMENT ? tr_obs_front_tick(o, pkt->ts_ns) : 0);
 }
 
 void tr_obs_packet(struct tr_obs *o, const struct tr_pkt *pkt)
@@ -685,12 +691,7 @@ void tr_obs_packet(struct tr_obs *o, const struct tr_pkt *pkt)
     uint32_t cut;
     unsigned tick;
     enum tr_front f = tr_obs_front(o, pkt, &seg, &cut, &tick);
-    if (tick)
-        tr_obs_tick(o, pkt->ts_ns, tick);
-    if (f == TR_FRONT_TRUNCATED)
-        tr_obs_truncated(o, &seg, cut);
-    else if (f == TR_FRONT_SEGMENT)
-        tr_obs_segment(o, &seg);
+    tr__packet_back(o, pkt, f, &seg, cut, tick);
 }
 
 /* ---- end of input and accessors ---- */
