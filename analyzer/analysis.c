@@ -125,15 +125,14 @@ static void tr__part_range(unsigned t, unsigned n, uint64_t *lo, uint64_t *hi)
     *hi = ((uint64_t)(t + 1) << 32) / n;
 }
 
-/* The packets of a process of tr__run_procs: what tr_obs_packet does,
- * but a plain TCP packet (tr_decode_peek) of another part is not decoded
- * at all, except by process 0, which keeps the file's counters. */
-static uint64_t tr__part_loop(const struct tr__run *r, struct tr_source *src, struct tr_obs *o, int *rcp)
+/* The packets of a process of tr__run_procs, whose observer follows the
+ * part cfg names: what tr_obs_packet does, but a plain TCP packet
+ * (tr_decode_peek) of another part is not decoded at all, except by
+ * process 0, which keeps the file's counters. */
+static uint64_t tr__part_loop(const struct tr__run *r, const struct tr_obs_config *cfg, struct tr_source *src,
+                              struct tr_obs *o, int *rcp)
 {
-    const struct tr_obs_config *cfg = &r->a->cfg;
     const bool counts_all = r->t == 0; /* process 0 */
-    uint64_t lo, hi;
-    tr__part_range(r->t, r->part_n, &lo, &hi);
     struct tr_pkt pkt;
     struct tr_seg seg;
     uint32_t cut, h;
@@ -143,18 +142,16 @@ static uint64_t tr__part_loop(const struct tr__run *r, struct tr_source *src, st
     while ((rc = tr_source_next(src, &pkt)) == 1) {
         if (tr_decode_peek(&pkt, &h)) {
             tr_obs_front_header(o, &pkt);
-            uint32_t pos = tr_shard_pos(h, cfg->shard_n);
-            bool in_run = cfg->shard_n <= 1 || tr_shard_of(h, cfg->shard_n) == cfg->shard_k;
-            bool mine = in_run && pos >= lo && pos < hi;
+            bool in_run = tr_cfg_in_shard(cfg, h);
             /* decoded by the process whose part holds it (which counts
              * the decode), and by process 0 when no part does (another
              * run shard's: every shard reports the file's counters whole) */
-            if (mine || (counts_all && !in_run)) {
+            if ((in_run && tr_cfg_in_part(cfg, h)) || (counts_all && !in_run)) {
                 tr_obs_front_decode(o, &pkt, &seg, &cut); /* a TCP segment: tr_decode_peek vouched */
                 if ((tick = tr_obs_front_tick(o, pkt.ts_ns)) != 0)
                     tr_obs_tick(o, pkt.ts_ns, tick);
-                /* not mine: process 0 still counts it when it is another
-                 * run shard's (tr_obs_segment_hashed passes over the rest) */
+                /* not mine: process 0 still counts it as another run
+                 * shard's (tr_obs_segment_hashed) */
                 tr_obs_segment_hashed(o, &seg, h);
             } else if ((tick = tr_obs_front_tick(o, pkt.ts_ns)) != 0) {
                 tr_obs_tick(o, pkt.ts_ns, tick);
@@ -197,7 +194,7 @@ static int tr__run_shard(struct tr__run *r)
     struct tr_pkt pkt;
     uint64_t n = 0;
     if (r->part_n > 1) {
-        n = tr__part_loop(r, src, o, &rc);
+        n = tr__part_loop(r, &cfg, src, o, &rc);
     } else {
         while ((rc = tr_source_next(src, &pkt)) == 1) {
             tr_obs_packet(o, &pkt);

@@ -35,7 +35,6 @@
 #define TR__HDR 16
 #define TR__SMALL_MAX 4096
 #define TR__NCLASS (TR__SMALL_MAX / 16 + 1)
-#define TR__MAGIC 0x7463707265666172ull /* "tcprefar" */
 
 struct tr__block {
     size_t cap;             /* bytes after the header */
@@ -51,7 +50,6 @@ struct tr__free {
 };
 
 struct tr_arena {
-    uint64_t magic;
     size_t reserve;         /* bytes mapped */
     char *top;              /* first byte never handed out */
     char *end;
@@ -90,7 +88,6 @@ int tr_arena_new(struct tr_arena **out, size_t reserve)
     if (m == MAP_FAILED)
         return TR_ENOMEM;
     struct tr_arena *a = m;
-    a->magic = TR__MAGIC;
     a->reserve = reserve;
     a->top = (char *)m + ((sizeof *a + 63) & ~(size_t)63);
     a->end = (char *)m + reserve;
@@ -190,25 +187,30 @@ static void *tr__take(struct tr_arena *a, size_t n)
     return u;
 }
 
-/* The size asked for of a live block. */
-static size_t tr__size_of(void *p)
+/* The header of a live block, made addressable (the caller poisons it
+ * again). */
+static struct tr__block *tr__live(void *p)
 {
     struct tr__block *h = (struct tr__block *)(void *)((char *)p - TR__HDR);
     TR__UNPOISON(h, TR__HDR);
+    if (h->size > h->cap)
+        abort(); /* freed already (a double free), or not a block of this arena */
+    return h;
+}
+
+/* The size asked for of a live block. */
+static size_t tr__size_of(void *p)
+{
+    struct tr__block *h = tr__live(p);
     size_t size = h->size;
-    if (size > h->cap)
-        abort(); /* a freed block, or not a block of this arena */
     TR__POISON(h, TR__HDR);
     return size;
 }
 
 static void tr__give(struct tr_arena *a, void *p)
 {
-    struct tr__block *h = (struct tr__block *)(void *)((char *)p - TR__HDR);
-    TR__UNPOISON(h, TR__HDR);
+    struct tr__block *h = tr__live(p);
     size_t cap = h->cap;
-    if (h->size > cap)
-        abort(); /* a double free, or not a block of this arena */
     h->size = SIZE_MAX;
     TR__POISON(h, TR__HDR);
     TR__UNPOISON(p, sizeof(struct tr__free));

@@ -67,6 +67,7 @@ struct tr_obs {
     const struct tr_conn **sorted;
     uint32_t sorted_cap;
     struct tr_input_stats in;
+    struct tr_input_stats uncounted; /* where tr_obs_packet_uncounted's decode counts go, unread */
 };
 
 /* What every check gets: the segment, its connection, and the endpoints

@@ -492,15 +492,12 @@ void tr_obs_segment_hashed(struct tr_obs *o, const struct tr_seg *s, uint32_t h)
         o->ts_max = s->ts_ns;
     else if (tr__since(o->ts_max, s->ts_ns) > o->ts_back)
         o->ts_back = tr__since(o->ts_max, s->ts_ns);
-    if (o->cfg.shard_n > 1 && tr_shard_of(h, o->cfg.shard_n) != o->cfg.shard_k) {
+    if (!tr_cfg_in_shard(&o->cfg, h)) {
         o->in.other_shard++;
         return;
     }
-    if (o->cfg.part_hi) {
-        uint32_t pos = tr_shard_pos(h, o->cfg.shard_n);
-        if (pos < o->cfg.part_lo || pos >= o->cfg.part_hi)
-            return;
-    }
+    if (!tr_cfg_in_part(&o->cfg, h))
+        return;
     uint8_t dir;
     struct tr_conn *c = tr__conn_for(o, s, h, &dir);
     if (!c) {
@@ -676,12 +673,10 @@ static void tr__packet_back(struct tr_obs *o, const struct tr_pkt *pkt, enum tr_
 
 void tr_obs_packet_uncounted(struct tr_obs *o, const struct tr_pkt *pkt)
 {
-    struct tr_input_stats scratch;
-    memset(&scratch, 0, sizeof scratch);
     struct tr_seg seg;
     uint32_t cut;
     tr_obs_front_header(o, pkt);
-    enum tr_front f = tr__front_decode(o, &scratch, pkt, &seg, &cut);
+    enum tr_front f = tr__front_decode(o, &o->uncounted, pkt, &seg, &cut);
     tr__packet_back(o, pkt, f, &seg, cut, f == TR_FRONT_SEGMENT ? tr_obs_front_tick(o, pkt->ts_ns) : 0);
 }
 

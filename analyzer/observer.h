@@ -146,6 +146,17 @@ struct tr_obs_config {
 static inline uint32_t tr_shard_of(uint32_t h, uint32_t n) { return (uint32_t)(((uint64_t)h * n) >> 32); }
 /* Where h lies within its shard of n, in 2^32ths of the shard. */
 static inline uint32_t tr_shard_pos(uint32_t h, uint32_t n) { return (uint32_t)((uint64_t)h * (n > 1 ? n : 1)); }
+/* Whether the connections of flow hash h are in cfg's shard (shard_k of
+ * shard_n), and, within it, in its part (part_lo/part_hi). */
+static inline bool tr_cfg_in_shard(const struct tr_obs_config *cfg, uint32_t h)
+{
+    return cfg->shard_n <= 1 || tr_shard_of(h, cfg->shard_n) == cfg->shard_k;
+}
+static inline bool tr_cfg_in_part(const struct tr_obs_config *cfg, uint32_t h)
+{
+    uint32_t pos = tr_shard_pos(h, cfg->shard_n);
+    return !cfg->part_hi || (pos >= cfg->part_lo && pos < cfg->part_hi);
+}
 
 struct tr_obs;
 
