@@ -17,7 +17,6 @@
  * (two threads, flow-heavy capture: 1 MiB 234 ms, 128 KiB 216 ms, median
  * of 14); it grows for a larger record. */
 #define TR_RBUF_INITIAL (128u << 10)
-#define TR_MAP_WINDOW (256u << 10)
 
 /* A mapped file that shrinks under the reader (truncated by another
  * process while tcpref reads it) raises SIGBUS at the first access past
@@ -51,42 +50,96 @@ static void tr__watch_sigbus(const char *name)
     sigaction(SIGBUS, &sa, NULL);
 }
 
-/* Moves the mapped window to start at the current position (rounded down to
- * a page) and to hold at least n bytes from it, or what is left of the file.
- * MAP_POPULATE sets up the window's page tables in one call: faulting them
- * in one 4 KiB page at a time costs more than read(2)'s copy. */
-static long tr__rbuf_remap(struct tr__rbuf *rb, size_t n)
+/* A regular file is mapped once, from the page of the first byte still
+ * wanted to its end, without populating it. Its pages are then set up
+ * ahead of the reader TR_MAP_CHUNK at a time with one call
+ * (MADV_POPULATE_READ: faulting them in one 4 KiB page at a time costs more
+ * than read(2)'s copy) and dropped behind it (MADV_DONTNEED), so that about
+ * one chunk counts in the resident set whatever the file's length, and no
+ * mapping is made or unmade per chunk (a window mapped and unmapped every
+ * 256 KiB cost 2-4 % more: docs/performance.md, "Eighth round"). At the end
+ * of the mapping, a file still growing (tcpdump -w) is mapped again from
+ * the reader's page. Where MADV_POPULATE_READ is not known (Linux before
+ * 5.14) the pages are faulted in as they are read. */
+#define TR_MAP_CHUNK (256u << 10)
+#ifndef MADV_POPULATE_READ
+#define MADV_POPULATE_READ 22 /* <linux/mman.h>, Linux 5.14 */
+#endif
+
+static size_t tr__page(void)
 {
     static size_t page;
     if (!page)
         page = (size_t)sysconf(_SC_PAGESIZE);
+    return page;
+}
+
+/* Whether the file is longer now than what is mapped of it. */
+static bool tr__rbuf_grown(struct tr__rbuf *rb)
+{
+    struct stat st;
+    if (fstat(rb->fd, &st) != 0)
+        return false;
+    if ((uint64_t)st.st_size > rb->fsize)
+        rb->fsize = (uint64_t)st.st_size;
+    return rb->fsize > rb->base + rb->maplen;
+}
+
+/* Maps the file from the page of the reader's position to its end. */
+static long tr__rbuf_map(struct tr__rbuf *rb)
+{
+    const size_t page = tr__page();
     uint64_t at = rb->base + rb->pos;
     uint64_t off = at & ~(uint64_t)(page - 1);
-    size_t delta = (size_t)(at - off);
-    struct stat st;
-    if (fstat(rb->fd, &st) == 0 && (uint64_t)st.st_size > rb->fsize)
-        rb->fsize = (uint64_t)st.st_size; /* a file still growing (tcpdump -w) */
     if (rb->map)
         munmap(rb->map, rb->maplen);
     rb->map = rb->buf = NULL;
-    rb->maplen = rb->pos = rb->end = 0;
+    rb->maplen = rb->cap = rb->pos = rb->end = rb->dropped = 0;
     rb->base = at;
     if (off >= rb->fsize) {
         rb->eof = true;
         return 0;
     }
-    size_t want = delta + (n > TR_MAP_WINDOW ? n : TR_MAP_WINDOW);
-    uint64_t left = rb->fsize - off;
-    size_t len = left < want ? (size_t)left : want;
-    void *m = mmap(NULL, len, PROT_READ, MAP_PRIVATE | MAP_POPULATE, rb->fd, (off_t)off);
+    size_t len = (size_t)(rb->fsize - off);
+    void *m = mmap(NULL, len, PROT_READ, MAP_PRIVATE, rb->fd, (off_t)off);
     if (m == MAP_FAILED)
         return TR_EIO;
     madvise(m, len, MADV_SEQUENTIAL);
     rb->map = rb->buf = m;
-    rb->maplen = rb->cap = rb->end = len;
+    rb->maplen = rb->cap = len;
     rb->base = off;
-    rb->pos = delta;
-    if (off + len >= rb->fsize)
+    rb->pos = rb->end = (size_t)(at - off);
+    return 1;
+}
+
+/* Makes at least n bytes from the reader's position readable (fewer at the
+ * end of the file); returns how many are. */
+static long tr__rbuf_advance(struct tr__rbuf *rb, size_t n)
+{
+    const size_t page = tr__page();
+    if (!rb->map || rb->maplen - rb->pos < n) {
+        if (rb->map && !tr__rbuf_grown(rb)) {
+            rb->end = rb->maplen;
+            rb->eof = true;
+            return (long)(rb->end - rb->pos);
+        }
+        long r = tr__rbuf_map(rb);
+        if (r <= 0)
+            return r;
+    }
+    size_t want = rb->pos + (n > TR_MAP_CHUNK ? n : TR_MAP_CHUNK);
+    if (want > rb->maplen)
+        want = rb->maplen;
+    size_t from = rb->end & ~(page - 1), to = (want + page - 1) & ~(page - 1);
+    if (to > from)
+        madvise(rb->map + from, to - from, MADV_POPULATE_READ);
+    rb->end = want;
+    size_t behind = rb->pos & ~(page - 1);
+    if (behind > rb->dropped) {
+        madvise(rb->map + rb->dropped, behind - rb->dropped, MADV_DONTNEED);
+        rb->dropped = behind;
+    }
+    if (rb->end == rb->maplen && !tr__rbuf_grown(rb))
         rb->eof = true;
     return (long)(rb->end - rb->pos);
 }
@@ -96,7 +149,7 @@ long tr__rbuf_fill(struct tr__rbuf *rb, size_t n)
     if (rb->mapped) {
         if (rb->eof)
             return (long)(rb->end - rb->pos);
-        return tr__rbuf_remap(rb, n);
+        return tr__rbuf_advance(rb, n);
     }
     if (rb->pos > 0) {
         memmove(rb->buf, rb->buf + rb->pos, rb->end - rb->pos);
@@ -242,7 +295,7 @@ int tr_source_open_file_map(struct tr_source **out, const char *path, bool map, 
     src->name = name;
     src->rb = (struct tr__rbuf){.fd = fd, .buf = buf, .cap = TR_RBUF_INITIAL};
     if (map && size > 0 && fd != STDIN_FILENO && !getenv("TCPREF_NO_MMAP")) {
-        /* a regular file: read through a mapped window (tr__rbuf_remap) */
+        /* a regular file: read through its mapping (tr__rbuf_advance) */
         free(buf);
         src->rb = (struct tr__rbuf){.fd = fd, .mapped = true, .fsize = size};
         tr__watch_sigbus(name);

@@ -28,13 +28,15 @@ struct tr__rbuf {
     uint8_t *buf;
     size_t cap, pos, end;
     uint64_t base; /* file offset of buf[0] */
-    /* A regular file is read through a window mapped with mmap(2) instead
-     * (tr__rbuf_need moves it): no copy out of the page cache, and only the
-     * window counts in the resident set. */
+    /* A regular file is read through its mapping with mmap(2) instead
+     * (tr__rbuf_need moves the readable part, [pos, end), along it): no
+     * copy out of the page cache, and only about TR_MAP_CHUNK of it counts
+     * in the resident set. */
     bool mapped;
-    uint8_t *map;       /* the window (buf == map), or NULL */
+    uint8_t *map;       /* the mapping (buf == map), from file offset base, or NULL */
     size_t maplen;
-    uint64_t fsize;     /* the file's size when the window last moved */
+    size_t dropped;     /* the mapping's bytes before this are dropped (MADV_DONTNEED) */
+    uint64_t fsize;     /* the file's size when last looked at */
 };
 
 struct tr_source {

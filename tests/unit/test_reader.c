@@ -634,6 +634,43 @@ static void test_pcap_records_across_the_read_buffer_end_are_intact(void **state
     ttcap_free(&c);
 }
 
+/* A file still being written (tcpdump -w): what was appended while the
+ * reader was inside it is read too, the records that straddle the end of
+ * the first mapping intact. */
+static void test_pcap_file_that_grows_while_read_is_read_to_its_new_end(void **state)
+{
+    (void)state;
+    struct ttcap c;
+    ttcap_init(&c, false);
+    ttcap_pcap_header(&c, TTCAP_MAGIC_US, 2, 65535, LINK_ETH);
+    for (uint32_t i = 0; i < 400; i++) {
+        uint8_t *d = tt_filled(3001, (uint8_t)i);
+        ttcap_pcap_record(&c, T_SEC, i, d, 3001, 3001);
+        free(d);
+    }
+    /* the first 200 records and half of the 201st on disk at first */
+    const size_t first = 24 + 200 * (16 + 3001) + 1500;
+    const char *path = ttcap_write_n(&c, "reader_growing.pcap", first);
+    struct tr_source *src = tt_open(path);
+    struct tr_pkt pkt;
+    for (uint32_t i = 0; i < 100; i++)
+        tt_next(src, &pkt);
+    FILE *f = fopen(path, "ab");
+    assert_non_null(f);
+    assert_int_equal(fwrite(c.buf + first, 1, c.len - first, f), c.len - first);
+    assert_int_equal(fclose(f), 0);
+    for (uint32_t i = 100; i < 400; i++) {
+        tt_next(src, &pkt);
+        assert_int_equal(pkt.offset, 24 + (uint64_t)i * (16 + 3001));
+        assert_int_equal(pkt.data[0], (uint8_t)i);
+        assert_int_equal(pkt.data[3000], (uint8_t)i);
+    }
+    tt_at_end(src);
+    assert_int_equal(tt_stats(src).bytes_read, c.len);
+    tr_source_close(src);
+    ttcap_free(&c);
+}
+
 static void test_pcapng_blocks_across_the_read_buffer_end_are_intact(void **state)
 {
     (void)state;
@@ -1114,6 +1151,7 @@ int main(void)
         cmocka_unit_test(test_pcapng_obsolete_packet_block_is_read),
         cmocka_unit_test(test_pcapng_unknown_block_is_skipped_without_a_frame_number),
         cmocka_unit_test(test_pcap_records_across_the_read_buffer_end_are_intact),
+        cmocka_unit_test(test_pcap_file_that_grows_while_read_is_read_to_its_new_end),
         cmocka_unit_test(test_pcapng_blocks_across_the_read_buffer_end_are_intact),
         cmocka_unit_test(test_pcapng_block_larger_than_the_read_buffer_is_skipped_whole),
         cmocka_unit_test(test_dash_reads_standard_input),
