@@ -502,7 +502,7 @@ static int tr__run_pipeline(struct tr_analysis *a, struct tr_file_result *f, uin
 {
     char err[512];
     struct tr_source *src;
-    /* read(2), not a mapped window: see tr_source_open_file_map */
+    /* read(2), not a mapping: see tr_source_open_file_map */
     int rc = tr_source_open_file_map(&src, f->path, false, err, sizeof err);
     if (rc < 0) {
         snprintf(f->error, sizeof f->error, "%s", err);
@@ -665,13 +665,13 @@ static int tr__run_pipeline(struct tr_analysis *a, struct tr_file_result *f, uin
 
 /* ---- a process per part of the hash space ----
  *
- * Each of T processes reads the whole file through its own mapped window
+ * Each of T processes reads the whole file through its own mapping
  * and follows the connections of one part (tr_obs_config.part_lo/hi); the
  * calling process takes part 0 and the file's counters. The children's
  * observers allocate from arenas mapped shared before fork(2), so once a
  * child has exited the parent reads its connections where the child left
  * them. Against the pipeline, no packet crosses between cores and each
- * process's unmapping of its window interrupts no other CPU (a thread's
+ * process's dropping of the pages it has read interrupts no other CPU (a thread's
  * would: docs/performance.md, "Seventh round"). */
 
 #define TR_ARENA_RESERVE ((size_t)1 << 36) /* 64 GiB of address space per child; pages are taken as used */

@@ -8,7 +8,7 @@
  * state is shared and no lock is taken per packet:
  *
  * - a regular file: T processes (fork(2)), each reading the whole file
- *   through its own mapped window; process 0 (the caller) also keeps the
+ *   through its own mapping; process 0 (the caller) also keeps the
  *   file's counters. A child's observer allocates from an arena mapped
  *   shared before the fork (analyzer/arena.h), so the caller reads the
  *   child's connections in place once it has exited. No packet crosses

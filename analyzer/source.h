@@ -76,9 +76,10 @@ struct tr_source_ops {
  * message into err. */
 int tr_source_open_file(struct tr_source **out, const char *path, char *err, size_t errlen);
 /* The same; map = false reads a regular file with read(2) rather than
- * through a mapped window. The reader of several threads does: moving the
- * window unmaps pages, and every unmapping interrupts the CPUs running the
- * process's other threads to flush their TLBs (docs/performance.md). */
+ * through its mapping. The reader of several threads does: the mapped
+ * reader drops the pages behind it, and every drop interrupts the CPUs
+ * running the process's other threads to flush their TLBs
+ * (docs/performance.md). */
 int tr_source_open_file_map(struct tr_source **out, const char *path, bool map, char *err, size_t errlen);
 
 /* The same over bytes in memory (copied; tests and fuzzing). `name` stands
