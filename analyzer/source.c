@@ -50,18 +50,22 @@ static void tr__watch_sigbus(const char *name)
     sigaction(SIGBUS, &sa, NULL);
 }
 
-/* A regular file is mapped once, from the page of the first byte still
- * wanted to its end, without populating it. Its pages are then set up
- * ahead of the reader TR_MAP_CHUNK at a time with one call
+/* A regular file is mapped TR_MAP_REGION at a time, from the page of the
+ * first byte still wanted, without populating it. Its pages are then set
+ * up ahead of the reader TR_MAP_CHUNK at a time with one call
  * (MADV_POPULATE_READ: faulting them in one 4 KiB page at a time costs more
  * than read(2)'s copy) and dropped behind it (MADV_DONTNEED), so that about
- * one chunk counts in the resident set whatever the file's length, and no
- * mapping is made or unmade per chunk (a window mapped and unmapped every
- * 256 KiB cost 2-4 % more: docs/performance.md, "Eighth round"). At the end
- * of the mapping, a file still growing (tcpdump -w) is mapped again from
- * the reader's page. Where MADV_POPULATE_READ is not known (Linux before
- * 5.14) the pages are faulted in as they are read. */
+ * one chunk counts in the resident set whatever the file's length, and a
+ * mapping is made and unmade only per region (a window mapped and unmapped
+ * every 256 KiB cost 2-4 % more: docs/performance.md, "Eighth round").
+ * Dropped pages leave their page tables behind (2 MiB of them per GiB
+ * mapped): unmapping each region frees them, so they stay under 64 KiB
+ * whatever the file's length. At the end of the file as it was, a file
+ * still growing (tcpdump -w) is mapped again from the reader's page. Where
+ * MADV_POPULATE_READ is not known (Linux before 5.14) the pages are
+ * faulted in as they are read. */
 #define TR_MAP_CHUNK (256u << 10)
+#define TR_MAP_REGION (32u << 20)
 #ifndef MADV_POPULATE_READ
 #define MADV_POPULATE_READ 22 /* <linux/mman.h>, Linux 5.14 */
 #endif
@@ -85,8 +89,9 @@ static bool tr__rbuf_grown(struct tr__rbuf *rb)
     return rb->fsize > rb->base + rb->maplen;
 }
 
-/* Maps the file from the page of the reader's position to its end. */
-static long tr__rbuf_map(struct tr__rbuf *rb)
+/* Maps the next region of the file, from the page of the reader's
+ * position, at least n bytes from it when the file has them. */
+static long tr__rbuf_map(struct tr__rbuf *rb, size_t n)
 {
     const size_t page = tr__page();
     uint64_t at = rb->base + rb->pos;
@@ -100,7 +105,9 @@ static long tr__rbuf_map(struct tr__rbuf *rb)
         rb->eof = true;
         return 0;
     }
-    size_t len = (size_t)(rb->fsize - off);
+    size_t delta = (size_t)(at - off);
+    size_t want = delta + (n > TR_MAP_REGION ? n : TR_MAP_REGION);
+    size_t len = rb->fsize - off < want ? (size_t)(rb->fsize - off) : want;
     void *m = mmap(NULL, len, PROT_READ, MAP_PRIVATE, rb->fd, (off_t)off);
     if (m == MAP_FAILED)
         return TR_EIO;
@@ -118,12 +125,14 @@ static long tr__rbuf_advance(struct tr__rbuf *rb, size_t n)
 {
     const size_t page = tr__page();
     if (!rb->map || rb->maplen - rb->pos < n) {
-        if (rb->map && !tr__rbuf_grown(rb)) {
+        /* past the region: the next one, unless this one ends the file
+         * and the file has not grown */
+        if (rb->map && rb->base + rb->maplen >= rb->fsize && !tr__rbuf_grown(rb)) {
             rb->end = rb->maplen;
             rb->eof = true;
             return (long)(rb->end - rb->pos);
         }
-        long r = tr__rbuf_map(rb);
+        long r = tr__rbuf_map(rb, n);
         if (r <= 0)
             return r;
     }
@@ -139,7 +148,7 @@ static long tr__rbuf_advance(struct tr__rbuf *rb, size_t n)
         madvise(rb->map + rb->dropped, behind - rb->dropped, MADV_DONTNEED);
         rb->dropped = behind;
     }
-    if (rb->end == rb->maplen && !tr__rbuf_grown(rb))
+    if (rb->end == rb->maplen && rb->base + rb->maplen >= rb->fsize && !tr__rbuf_grown(rb))
         rb->eof = true;
     return (long)(rb->end - rb->pos);
 }

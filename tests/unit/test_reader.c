@@ -634,6 +634,41 @@ static void test_pcap_records_across_the_read_buffer_end_are_intact(void **state
     ttcap_free(&c);
 }
 
+/* A file longer than the reader's mapped region (32 MiB, analyzer/source.c):
+ * records on both sides of each region's end, and the one across it,
+ * intact. 11,200 records of 3,001 bytes (~33.8 MB). */
+static void test_pcap_records_across_the_mapped_regions_are_intact(void **state)
+{
+    (void)state;
+    const uint32_t n = 11200;
+    struct ttcap c;
+    ttcap_init(&c, false);
+    ttcap_pcap_header(&c, TTCAP_MAGIC_US, 2, 65535, LINK_ETH);
+    uint8_t *d = tt_filled(3001, 0);
+    for (uint32_t i = 0; i < n; i++) {
+        d[0] = d[1500] = d[3000] = (uint8_t)(i * 7);
+        d[1] = (uint8_t)(i >> 8);
+        ttcap_pcap_record(&c, T_SEC, i % 1000000, d, 3001, 3001);
+    }
+    free(d);
+    assert_true(c.len > (32u << 20) + 3017);
+    struct tr_source *src = tt_open(ttcap_write(&c, "reader_regions.pcap"));
+    struct tr_pkt pkt;
+    for (uint32_t i = 0; i < n; i++) {
+        tt_next(src, &pkt);
+        assert_int_equal(pkt.offset, 24 + (uint64_t)i * (16 + 3001));
+        assert_int_equal(pkt.caplen, 3001);
+        assert_int_equal(pkt.data[0], (uint8_t)(i * 7));
+        assert_int_equal(pkt.data[1], (uint8_t)(i >> 8));
+        assert_int_equal(pkt.data[1500], (uint8_t)(i * 7));
+        assert_int_equal(pkt.data[3000], (uint8_t)(i * 7));
+    }
+    tt_at_end(src);
+    assert_int_equal(tt_stats(src).bytes_read, c.len);
+    tr_source_close(src);
+    ttcap_free(&c);
+}
+
 /* A file still being written (tcpdump -w): what was appended while the
  * reader was inside it is read too, the records that straddle the end of
  * the first mapping intact. */
@@ -1152,6 +1187,7 @@ int main(void)
         cmocka_unit_test(test_pcapng_unknown_block_is_skipped_without_a_frame_number),
         cmocka_unit_test(test_pcap_records_across_the_read_buffer_end_are_intact),
         cmocka_unit_test(test_pcap_file_that_grows_while_read_is_read_to_its_new_end),
+        cmocka_unit_test(test_pcap_records_across_the_mapped_regions_are_intact),
         cmocka_unit_test(test_pcapng_blocks_across_the_read_buffer_end_are_intact),
         cmocka_unit_test(test_pcapng_block_larger_than_the_read_buffer_is_skipped_whole),
         cmocka_unit_test(test_dash_reads_standard_input),
