@@ -605,28 +605,46 @@ static uint8_t *tt_filled(uint32_t n, uint8_t v)
     return p;
 }
 
+/* A pcap of n records of 3001 bytes, record i's bytes all (uint8_t)i but
+ * the second, i >> 8, at microsecond i % 10^6 of T_SEC. */
+#define TT_REC 3001u
+static void tt_pcap_records(struct ttcap *c, uint32_t n)
+{
+    ttcap_init(c, false);
+    ttcap_pcap_header(c, TTCAP_MAGIC_US, 2, 65535, LINK_ETH);
+    uint8_t *d = malloc(TT_REC);
+    assert_non_null(d);
+    for (uint32_t i = 0; i < n; i++) {
+        memset(d, (uint8_t)i, TT_REC);
+        d[1] = (uint8_t)(i >> 8);
+        ttcap_pcap_record(c, T_SEC, i % 1000000, d, TT_REC, TT_REC);
+    }
+    free(d);
+}
+
+/* Record i of tt_pcap_records, read whole from where it lies. */
+static void tt_next_record(struct tr_source *src, uint32_t i)
+{
+    struct tr_pkt pkt;
+    tt_next(src, &pkt);
+    assert_int_equal(pkt.offset, 24 + (uint64_t)i * (16 + TT_REC));
+    assert_int_equal(pkt.caplen, TT_REC);
+    assert_int_equal(pkt.data[0], (uint8_t)i);
+    assert_int_equal(pkt.data[1], (uint8_t)(i >> 8));
+    assert_int_equal(pkt.data[TT_REC / 2], (uint8_t)i);
+    assert_int_equal(pkt.data[TT_REC - 1], (uint8_t)i);
+    assert_int_equal(pkt.ts_ns, T_NS((int64_t)(i % 1000000) * 1000));
+}
+
 static void test_pcap_records_across_the_read_buffer_end_are_intact(void **state)
 {
     (void)state;
     /* 400 records of 3001 bytes (1.2 MB): some straddle the first 1 MiB read. */
     struct ttcap c;
-    ttcap_init(&c, false);
-    ttcap_pcap_header(&c, TTCAP_MAGIC_US, 2, 65535, LINK_ETH);
-    for (uint32_t i = 0; i < 400; i++) {
-        uint8_t *d = tt_filled(3001, (uint8_t)i);
-        ttcap_pcap_record(&c, T_SEC, i, d, 3001, 3001);
-        free(d);
-    }
+    tt_pcap_records(&c, 400);
     struct tr_source *src = tt_open(ttcap_write(&c, "reader_straddle.pcap"));
-    struct tr_pkt pkt;
-    for (uint32_t i = 0; i < 400; i++) {
-        tt_next(src, &pkt);
-        assert_int_equal(pkt.offset, 24 + (uint64_t)i * (16 + 3001));
-        assert_int_equal(pkt.caplen, 3001);
-        assert_int_equal(pkt.data[0], (uint8_t)i);
-        assert_int_equal(pkt.data[3000], (uint8_t)i);
-        assert_int_equal(pkt.ts_ns, T_NS((int64_t)i * 1000));
-    }
+    for (uint32_t i = 0; i < 400; i++)
+        tt_next_record(src, i);
     tt_at_end(src);
     assert_int_equal(tt_stats(src).bytes_read, c.len);
     assert_int_equal(tt_stats(src).file_size, c.len);
@@ -642,27 +660,11 @@ static void test_pcap_records_across_the_mapped_regions_are_intact(void **state)
     (void)state;
     const uint32_t n = 11200;
     struct ttcap c;
-    ttcap_init(&c, false);
-    ttcap_pcap_header(&c, TTCAP_MAGIC_US, 2, 65535, LINK_ETH);
-    uint8_t *d = tt_filled(3001, 0);
-    for (uint32_t i = 0; i < n; i++) {
-        d[0] = d[1500] = d[3000] = (uint8_t)(i * 7);
-        d[1] = (uint8_t)(i >> 8);
-        ttcap_pcap_record(&c, T_SEC, i % 1000000, d, 3001, 3001);
-    }
-    free(d);
-    assert_true(c.len > (32u << 20) + 3017);
+    tt_pcap_records(&c, n);
+    assert_true(c.len > (32u << 20) + 16 + TT_REC);
     struct tr_source *src = tt_open(ttcap_write(&c, "reader_regions.pcap"));
-    struct tr_pkt pkt;
-    for (uint32_t i = 0; i < n; i++) {
-        tt_next(src, &pkt);
-        assert_int_equal(pkt.offset, 24 + (uint64_t)i * (16 + 3001));
-        assert_int_equal(pkt.caplen, 3001);
-        assert_int_equal(pkt.data[0], (uint8_t)(i * 7));
-        assert_int_equal(pkt.data[1], (uint8_t)(i >> 8));
-        assert_int_equal(pkt.data[1500], (uint8_t)(i * 7));
-        assert_int_equal(pkt.data[3000], (uint8_t)(i * 7));
-    }
+    for (uint32_t i = 0; i < n; i++)
+        tt_next_record(src, i);
     tt_at_end(src);
     assert_int_equal(tt_stats(src).bytes_read, c.len);
     tr_source_close(src);
@@ -676,30 +678,19 @@ static void test_pcap_file_that_grows_while_read_is_read_to_its_new_end(void **s
 {
     (void)state;
     struct ttcap c;
-    ttcap_init(&c, false);
-    ttcap_pcap_header(&c, TTCAP_MAGIC_US, 2, 65535, LINK_ETH);
-    for (uint32_t i = 0; i < 400; i++) {
-        uint8_t *d = tt_filled(3001, (uint8_t)i);
-        ttcap_pcap_record(&c, T_SEC, i, d, 3001, 3001);
-        free(d);
-    }
+    tt_pcap_records(&c, 400);
     /* the first 200 records and half of the 201st on disk at first */
-    const size_t first = 24 + 200 * (16 + 3001) + 1500;
+    const size_t first = 24 + 200 * (16 + TT_REC) + 1500;
     const char *path = ttcap_write_n(&c, "reader_growing.pcap", first);
     struct tr_source *src = tt_open(path);
-    struct tr_pkt pkt;
     for (uint32_t i = 0; i < 100; i++)
-        tt_next(src, &pkt);
+        tt_next_record(src, i);
     FILE *f = fopen(path, "ab");
     assert_non_null(f);
     assert_int_equal(fwrite(c.buf + first, 1, c.len - first, f), c.len - first);
     assert_int_equal(fclose(f), 0);
-    for (uint32_t i = 100; i < 400; i++) {
-        tt_next(src, &pkt);
-        assert_int_equal(pkt.offset, 24 + (uint64_t)i * (16 + 3001));
-        assert_int_equal(pkt.data[0], (uint8_t)i);
-        assert_int_equal(pkt.data[3000], (uint8_t)i);
-    }
+    for (uint32_t i = 100; i < 400; i++)
+        tt_next_record(src, i);
     tt_at_end(src);
     assert_int_equal(tt_stats(src).bytes_read, c.len);
     tr_source_close(src);
