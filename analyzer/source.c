@@ -136,6 +136,12 @@ static long tr__rbuf_advance(struct tr__rbuf *rb, size_t n)
         if (r <= 0)
             return r;
     }
+    /* behind dropped first: the two chunks are never resident at once */
+    size_t behind = rb->pos & ~(page - 1);
+    if (behind > rb->dropped) {
+        madvise(rb->map + rb->dropped, behind - rb->dropped, MADV_DONTNEED);
+        rb->dropped = behind;
+    }
     size_t want = rb->pos + (n > TR_MAP_CHUNK ? n : TR_MAP_CHUNK);
     if (want > rb->maplen)
         want = rb->maplen;
@@ -143,11 +149,6 @@ static long tr__rbuf_advance(struct tr__rbuf *rb, size_t n)
     if (to > from)
         madvise(rb->map + from, to - from, MADV_POPULATE_READ);
     rb->end = want;
-    size_t behind = rb->pos & ~(page - 1);
-    if (behind > rb->dropped) {
-        madvise(rb->map + rb->dropped, behind - rb->dropped, MADV_DONTNEED);
-        rb->dropped = behind;
-    }
     if (rb->end == rb->maplen && rb->base + rb->maplen >= rb->fsize && !tr__rbuf_grown(rb))
         rb->eof = true;
     return (long)(rb->end - rb->pos);
