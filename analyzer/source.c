@@ -89,6 +89,13 @@ static bool tr__rbuf_grown(struct tr__rbuf *rb)
     return rb->fsize > rb->base + rb->maplen;
 }
 
+/* Whether the mapping reaches the end of the file, and the file has not
+ * grown since: nothing more to read. */
+static bool tr__rbuf_at_end(struct tr__rbuf *rb)
+{
+    return rb->base + rb->maplen >= rb->fsize && !tr__rbuf_grown(rb);
+}
+
 /* Maps the next region of the file, from the page of the reader's
  * position, at least n bytes from it when the file has them. */
 static long tr__rbuf_map(struct tr__rbuf *rb, size_t n)
@@ -127,7 +134,7 @@ static long tr__rbuf_advance(struct tr__rbuf *rb, size_t n)
     if (!rb->map || rb->maplen - rb->pos < n) {
         /* past the region: the next one, unless this one ends the file
          * and the file has not grown */
-        if (rb->map && rb->base + rb->maplen >= rb->fsize && !tr__rbuf_grown(rb)) {
+        if (rb->map && tr__rbuf_at_end(rb)) {
             rb->end = rb->maplen;
             rb->eof = true;
             return (long)(rb->end - rb->pos);
@@ -149,7 +156,7 @@ static long tr__rbuf_advance(struct tr__rbuf *rb, size_t n)
     if (to > from)
         madvise(rb->map + from, to - from, MADV_POPULATE_READ);
     rb->end = want;
-    if (rb->end == rb->maplen && rb->base + rb->maplen >= rb->fsize && !tr__rbuf_grown(rb))
+    if (rb->end == rb->maplen && tr__rbuf_at_end(rb))
         rb->eof = true;
     return (long)(rb->end - rb->pos);
 }
