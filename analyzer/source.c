@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -272,6 +273,85 @@ static int tr__open_fd(const char *path, char *err, size_t errlen, uint64_t *siz
     return fd;
 }
 
+/* Whether reading a file through its mapping pays on this machine.
+ *
+ * Mapping saves read(2)'s copy out of the page cache, but every page it
+ * maps is a page-table entry to set up, and on some virtual machines the
+ * first access to each page newly mapped traps to the hypervisor, which
+ * fills its own copy of the page tables (shadow or "pagetable-based"
+ * paging): 1.3-1.9 us per 4 KiB page measured on such a guest (AMD EPYC,
+ * 2026-11-26), against ~0.1-0.2 us for a cache and TLB miss elsewhere. A
+ * 300 MB capture is 73,000 pages: there one core ran 490 ms mapped against
+ * 378 ms with read(2) (flow-heavy capture), and two processes 516 against
+ * 267 ms, where the machine the mapping had been measured on gained 9 %
+ * from it (docs/performance.md, "Ninth round").
+ *
+ * So it is measured, once per process, on the file about to be read: its
+ * first TR_PROBE_PAGES pages are mapped and populated like the reader's
+ * chunks, then touched one byte each, in groups; the fastest group's time
+ * per page decides (a group stretched by an interrupt or a preemption does
+ * not). It costs ~20 us where mapping pays and ~0.1 ms where it does not,
+ * and only the reader's speed depends on it, never what it reads.
+ * TCPREF_READER=map or read decides instead (benchmarks, tests). */
+#define TR_PROBE_PAGES 64u
+#define TR_PROBE_GROUP 16u
+#define TR_PROBE_MAX_NS 600.0 /* per page: the mapping's first touch beyond this costs more than the copy */
+
+static double tr__now_ns(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec * 1e9 + (double)t.tv_nsec;
+}
+
+double tr__map_probe_ns(int fd, uint64_t size)
+{
+    const size_t page = tr__page();
+    size_t len = TR_PROBE_PAGES * page;
+    if (size < len)
+        return -1.0;
+    uint8_t *m = mmap(NULL, len, PROT_READ, MAP_PRIVATE, fd, 0);
+    if (m == MAP_FAILED)
+        return -1.0;
+    double best = -1.0;
+    if (madvise(m, len, MADV_POPULATE_READ) == 0) {
+        volatile uint8_t sink = 0;
+        for (size_t g = 0; g < TR_PROBE_PAGES; g += TR_PROBE_GROUP) {
+            double t0 = tr__now_ns();
+            for (size_t i = g; i < g + TR_PROBE_GROUP; i++)
+                sink ^= m[i * page];
+            double ns = (tr__now_ns() - t0) / TR_PROBE_GROUP;
+            if (best < 0 || ns < best)
+                best = ns;
+        }
+        (void)sink;
+    }
+    munmap(m, len);
+    return best;
+}
+
+bool tr__map_verdict(double probe_ns) { return probe_ns >= 0 && probe_ns <= TR_PROBE_MAX_NS; }
+
+/* Whether to read this regular file through its mapping (see above). */
+static bool tr__map_pays(int fd, uint64_t size)
+{
+    const char *forced = getenv("TCPREF_READER");
+    if (forced && strcmp(forced, "map") == 0)
+        return true;
+    if (forced && strcmp(forced, "read") == 0)
+        return false;
+    if (getenv("TCPREF_NO_MMAP"))
+        return false;
+    static int verdict = -1; /* the machine's, measured on the first file large enough */
+    if (verdict < 0) {
+        double ns = tr__map_probe_ns(fd, size);
+        if (ns < 0)
+            return true; /* too short to tell, and too short for it to matter */
+        verdict = tr__map_verdict(ns);
+    }
+    return verdict;
+}
+
 static int tr__dispatch(struct tr_source *src)
 {
     long have = tr__rbuf_need(&src->rb, 4);
@@ -311,7 +391,7 @@ int tr_source_open_file_map(struct tr_source **out, const char *path, bool map, 
     }
     src->name = name;
     src->rb = (struct tr__rbuf){.fd = fd, .buf = buf, .cap = TR_RBUF_INITIAL};
-    if (map && size > 0 && fd != STDIN_FILENO && !getenv("TCPREF_NO_MMAP")) {
+    if (map && size > 0 && fd != STDIN_FILENO && tr__map_pays(fd, size)) {
         /* a regular file: read through its mapping (tr__rbuf_advance) */
         free(buf);
         src->rb = (struct tr__rbuf){.fd = fd, .mapped = true, .fsize = size};

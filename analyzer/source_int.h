@@ -51,6 +51,13 @@ struct tr_source {
     char warn[TR_SOURCE_MAX_WARN][256];
 };
 
+/* The mapping probe (source.c): the fastest time per page, in ns, of a
+ * first touch of the file's first pages mapped and populated, or < 0 when
+ * the file is too short or cannot be mapped; and whether such a time says
+ * the mapping pays (false for < 0). */
+double tr__map_probe_ns(int fd, uint64_t size);
+bool tr__map_verdict(double probe_ns);
+
 /* tr__rbuf_need when fewer than n bytes are in the buffer. */
 long tr__rbuf_fill(struct tr__rbuf *rb, size_t n);
 /* Ensures n bytes from the current position are in the buffer. Returns the

@@ -54,6 +54,11 @@ static const char tr__analyze_help[] =
     "A progress line (bytes read, packets/s) is drawn on standard error while a\n"
     "long file is read, when standard error is a terminal.\n"
     "\n"
+    "A regular file is read through its mapping (mmap) or with read(2), whichever\n"
+    "a probe of its first pages finds cheaper on this machine; TCPREF_READER=map\n"
+    "or TCPREF_READER=read in the environment decides instead. Only the speed\n"
+    "depends on it, never the report.\n"
+    "\n"
     "exit status: 0 the analysis ran; 2 usage error, or a file that could not be\n"
     "read or is damaged (the report still covers everything before the damage,\n"
     "and the error names the file, frame and byte offset).\n";

@@ -4,13 +4,16 @@
  * a pcap file header is 24 bytes and a record header 16; a pcapng Section
  * Header Block is 28 bytes, an Interface Description Block without options
  * 20, and an Enhanced Packet Block 32 plus its data padded to 4. */
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "../support/tt.h"
 #include "../support/ttcap.h"
 #include "analyzer/source.h"
+#include "analyzer/source_int.h"
 #include "stack/error.h"
 
 #define LINK_ETH 1
@@ -34,6 +37,21 @@ static void tt_has(const char *s, const char *part)
         fail_msg("\"%s\" does not contain \"%s\"", s, part);
 }
 
+/* The suite runs twice (tests/CMakeLists.txt), with TCPREF_READER=map and
+ * with TCPREF_READER=read, so that both ways of reading a regular file are
+ * tested whichever this machine's probe would choose (analyzer/source.c,
+ * tr__map_pays): each file is checked to be read the way asked. */
+static void tt_check_reader(const struct tr_source *src, const char *path)
+{
+    const char *mode = getenv("TCPREF_READER");
+    struct stat st;
+    if (!mode || stat(path, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size == 0)
+        return;
+    if (src->rb.mapped != (strcmp(mode, "map") == 0))
+        fail_msg("%s: TCPREF_READER=%s, but the file is %s", path, mode,
+                 src->rb.mapped ? "mapped" : "read with read(2)");
+}
+
 static struct tr_source *tt_open(const char *path)
 {
     char err[512] = "";
@@ -42,6 +60,7 @@ static struct tr_source *tt_open(const char *path)
     if (r != TR_OK)
         fail_msg("open %s: %d %s", path, r, err);
     assert_non_null(src);
+    tt_check_reader(src, path);
     return src;
 }
 
@@ -766,6 +785,82 @@ static void test_dash_reads_standard_input(void **state)
     ttcap_free(&c);
 }
 
+/* ---- mapping or read(2): the probe (analyzer/source.c, tr__map_pays) ---- */
+
+/* The probe times the first touch of a file's first 64 pages, mapped and
+ * populated: it needs that many, and gives a time for a file that has
+ * them. */
+static void test_map_probe_needs_64_pages_and_times_a_file_that_has_them(void **state)
+{
+    (void)state;
+    const long page = sysconf(_SC_PAGESIZE);
+    struct ttcap c;
+    tt_pcap_records(&c, (uint32_t)(64 * page / (16 + TT_REC)) + 2);
+    assert_true(c.len >= (size_t)(64 * page));
+    const char *path = ttcap_write(&c, "reader_probe.pcap");
+    int fd = open(path, O_RDONLY);
+    assert_true(fd >= 0);
+    assert_true(tr__map_probe_ns(fd, 64 * (uint64_t)page - 1) < 0);
+    double ns = tr__map_probe_ns(fd, c.len);
+    assert_true(ns >= 0);
+    /* a page's first touch takes at most a millisecond, even here */
+    assert_true(ns < 1e6);
+    close(fd);
+    ttcap_free(&c);
+}
+
+/* The verdict: mapping pays when a page's first touch costs no more than
+ * the copy it saves (600 ns: 0.1-0.2 us on the machines where mapping was
+ * faster, 1.3-1.9 us where the hypervisor fills its page tables on first
+ * touch), never when the probe could not time it. */
+static void test_map_verdict_is_the_600_ns_threshold(void **state)
+{
+    (void)state;
+    assert_false(tr__map_verdict(-1.0));
+    assert_true(tr__map_verdict(0.0));
+    assert_true(tr__map_verdict(150.0));
+    assert_true(tr__map_verdict(600.0));
+    assert_false(tr__map_verdict(601.0));
+    assert_false(tr__map_verdict(1500.0));
+}
+
+/* TCPREF_READER decides without the probe, and TCPREF_NO_MMAP still
+ * forces read(2); either way the same records are read. */
+static void test_reader_environment_forces_mapping_or_read(void **state)
+{
+    (void)state;
+    struct ttcap c;
+    tt_pcap_records(&c, 120);
+    const char *path = ttcap_write(&c, "reader_forced.pcap");
+    const char *saved = getenv("TCPREF_READER");
+    char *keep = saved ? strdup(saved) : NULL;
+    static const struct {
+        const char *reader, *no_mmap;
+        bool mapped;
+    } cases[] = {{"map", NULL, true}, {"read", NULL, false}, {NULL, "1", false}};
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        if (cases[k].reader)
+            setenv("TCPREF_READER", cases[k].reader, 1);
+        else
+            unsetenv("TCPREF_READER");
+        if (cases[k].no_mmap)
+            setenv("TCPREF_NO_MMAP", cases[k].no_mmap, 1);
+        struct tr_source *src = tt_open(path);
+        assert_int_equal(src->rb.mapped, cases[k].mapped);
+        for (uint32_t i = 0; i < 120; i++)
+            tt_next_record(src, i);
+        tt_at_end(src);
+        tr_source_close(src);
+        unsetenv("TCPREF_NO_MMAP");
+    }
+    if (keep)
+        setenv("TCPREF_READER", keep, 1);
+    else
+        unsetenv("TCPREF_READER");
+    free(keep);
+    ttcap_free(&c);
+}
+
 /* ---- files that cannot be opened ---- */
 
 static void test_nonexistent_path_fails_cleanly(void **state)
@@ -1182,6 +1277,9 @@ int main(void)
         cmocka_unit_test(test_pcapng_blocks_across_the_read_buffer_end_are_intact),
         cmocka_unit_test(test_pcapng_block_larger_than_the_read_buffer_is_skipped_whole),
         cmocka_unit_test(test_dash_reads_standard_input),
+        cmocka_unit_test(test_map_probe_needs_64_pages_and_times_a_file_that_has_them),
+        cmocka_unit_test(test_map_verdict_is_the_600_ns_threshold),
+        cmocka_unit_test(test_reader_environment_forces_mapping_or_read),
         cmocka_unit_test(test_nonexistent_path_fails_cleanly),
         cmocka_unit_test(test_directory_fails_cleanly),
         cmocka_unit_test(test_file_shorter_than_4_bytes_is_not_a_capture),
