@@ -312,7 +312,7 @@ double tr__map_probe_ns(int fd, uint64_t size)
         return -1.0;
     uint8_t *m = mmap(NULL, len, PROT_READ, MAP_PRIVATE, fd, 0);
     if (m == MAP_FAILED)
-        return -1.0;
+        return -2.0;
     double best = -1.0;
     if (madvise(m, len, MADV_POPULATE_READ) == 0) {
         volatile uint8_t sink = 0;
@@ -345,6 +345,8 @@ static bool tr__map_pays(int fd, uint64_t size)
     static int verdict = -1; /* the machine's, measured on the first file large enough */
     if (verdict < 0) {
         double ns = tr__map_probe_ns(fd, size);
+        if (ns <= -2.0)
+            return false; /* this file cannot be mapped (its file system does not map) */
         if (ns < 0)
             return true; /* too short to tell, and too short for it to matter */
         verdict = tr__map_verdict(ns);

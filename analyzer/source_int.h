@@ -52,9 +52,10 @@ struct tr_source {
 };
 
 /* The mapping probe (source.c): the fastest time per page, in ns, of a
- * first touch of the file's first pages mapped and populated, or < 0 when
- * the file is too short or cannot be mapped; and whether such a time says
- * the mapping pays (false for < 0). */
+ * first touch of the file's first pages mapped and populated; -1 when the
+ * file is too short (or the pages cannot be populated: Linux before 5.14),
+ * -2 when it cannot be mapped; and whether such a time says the mapping
+ * pays (false for < 0). */
 double tr__map_probe_ns(int fd, uint64_t size);
 bool tr__map_verdict(double probe_ns);
 

@@ -788,8 +788,8 @@ static void test_dash_reads_standard_input(void **state)
 /* ---- mapping or read(2): the probe (analyzer/source.c, tr__map_pays) ---- */
 
 /* The probe times the first touch of a file's first 64 pages, mapped and
- * populated: it needs that many, and gives a time for a file that has
- * them. */
+ * populated: it needs that many, gives a time for a file that has them,
+ * and tells what cannot be mapped from what is too short. */
 static void test_map_probe_needs_64_pages_and_times_a_file_that_has_them(void **state)
 {
     (void)state;
@@ -806,6 +806,12 @@ static void test_map_probe_needs_64_pages_and_times_a_file_that_has_them(void **
     /* a page's first touch takes at most a millisecond, even here */
     assert_true(ns < 1e6);
     close(fd);
+    /* what cannot be mapped (a pipe here) says so: such a file is read */
+    int p[2];
+    assert_int_equal(pipe(p), 0);
+    assert_true(tr__map_probe_ns(p[0], c.len) <= -2.0);
+    close(p[0]);
+    close(p[1]);
     ttcap_free(&c);
 }
 
