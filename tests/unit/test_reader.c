@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "../support/tt.h"
@@ -716,6 +717,78 @@ static void test_pcap_file_that_grows_while_read_is_read_to_its_new_end(void **s
     ttcap_free(&c);
 }
 
+/* A file truncated by another process while it is read, through the middle
+ * of record 201's data: read with read(2), the reader stops at that record
+ * with the error naming the file and the frame; mapped, the access past
+ * the new end raises SIGBUS, which the reader turns into a message naming
+ * the file and exit status 2 (analyzer/source.c, tr__sigbus), instead of
+ * dying of the signal. Which one runs depends on TCPREF_READER (the suite
+ * runs both ways). */
+static void test_pcap_file_truncated_while_read_ends_in_an_error_naming_it(void **state)
+{
+    (void)state;
+    struct ttcap c;
+    tt_pcap_records(&c, 400);
+    const char *path = ttcap_write(&c, "reader_shrinking.pcap");
+    const off_t rec200 = 24 + 200 * (16 + TT_REC), cut = rec200 + 16 + 1500;
+    struct tr_source *src = tt_open(path);
+    if (!src->rb.mapped) {
+        for (uint32_t i = 0; i < 100; i++)
+            tt_next_record(src, i);
+        assert_int_equal(truncate(path, cut), 0);
+        for (uint32_t i = 100; i < 200; i++)
+            tt_next_record(src, i);
+        struct tr_pkt pkt;
+        assert_int_equal(tr_source_next(src, &pkt), TR_ETRUNCATED);
+        tt_has(tr_source_error(src), path);
+        tt_has(tr_source_error(src), "frame 201 at byte offset 603424");
+        tr_source_close(src);
+        ttcap_free(&c);
+        return;
+    }
+    char errpath[600];
+    snprintf(errpath, sizeof errpath, "%s.stderr", path);
+    int errfd = open(errpath, O_CREAT | O_TRUNC | O_RDWR, 0600);
+    assert_true(errfd >= 0);
+    fflush(NULL);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        /* the child reads on past the cut; its checks are plain exits, not
+         * cmocka's (which would unwind into the parent's test runner) */
+        dup2(errfd, STDERR_FILENO);
+        struct tr_pkt pkt;
+        for (uint32_t i = 0; i < 100; i++)
+            if (tr_source_next(src, &pkt) != 1 || pkt.data[TT_REC - 1] != (uint8_t)i)
+                _exit(3);
+        if (truncate(path, cut) != 0)
+            _exit(4);
+        for (uint32_t i = 100; i < 400; i++) {
+            int r = tr_source_next(src, &pkt);
+            if (r != 1)
+                _exit(5); /* an error would do too, but the mapping has no way to see it */
+            volatile uint8_t last = pkt.data[pkt.caplen ? pkt.caplen - 1 : 0];
+            (void)last;
+        }
+        _exit(6); /* read all 400 records of a file cut at 200 */
+    }
+    int status = 0;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    if (!WIFEXITED(status))
+        fail_msg("the reader died of signal %d instead of saying why", WTERMSIG(status));
+    if (WEXITSTATUS(status) != 2)
+        fail_msg("the reader exited %d, not 2 (3: a record before the cut misread, 4: truncate "
+                 "failed, 5: an error, 6: every record read)", WEXITSTATUS(status));
+    char text[600] = "";
+    assert_true(pread(errfd, text, sizeof text - 1, 0) > 0);
+    tt_has(text, path);
+    tt_has(text, "the file shrank while it was being read");
+    close(errfd);
+    unlink(errpath);
+    tr_source_close(src);
+    ttcap_free(&c);
+}
+
 static void test_pcapng_blocks_across_the_read_buffer_end_are_intact(void **state)
 {
     (void)state;
@@ -1280,6 +1353,7 @@ int main(void)
         cmocka_unit_test(test_pcap_records_across_the_read_buffer_end_are_intact),
         cmocka_unit_test(test_pcap_file_that_grows_while_read_is_read_to_its_new_end),
         cmocka_unit_test(test_pcap_records_across_the_mapped_regions_are_intact),
+        cmocka_unit_test(test_pcap_file_truncated_while_read_ends_in_an_error_naming_it),
         cmocka_unit_test(test_pcapng_blocks_across_the_read_buffer_end_are_intact),
         cmocka_unit_test(test_pcapng_block_larger_than_the_read_buffer_is_skipped_whole),
         cmocka_unit_test(test_dash_reads_standard_input),
