@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -668,13 +669,16 @@ static int tr__run_pipeline(struct tr_analysis *a, struct tr_file_result *f, uin
  * Each of T processes reads the whole file through its own mapping
  * and follows the connections of one part (tr_obs_config.part_lo/hi); the
  * calling process takes part 0 and the file's counters. The children's
- * observers allocate from arenas mapped shared before fork(2), so once a
- * child has exited the parent reads its connections where the child left
- * them. Against the pipeline, no packet crosses between cores and each
+ * observers allocate from arenas mapped before fork(2): a child's small
+ * blocks in private pages (transparent huge pages) that it writes to a
+ * memory file when done and the parent reads in at the same addresses,
+ * its large ones shared (analyzer/arena.c); so once a child has exited
+ * the parent reads its connections where the child left them. Against
+ * the pipeline, no packet crosses between cores and each
  * process's dropping of the pages it has read interrupts no other CPU (a thread's
  * would: docs/performance.md, "Seventh round"). */
 
-#define TR_ARENA_RESERVE ((size_t)1 << 36) /* 64 GiB of address space per child; pages are taken as used */
+#define TR_ARENA_RESERVE ((size_t)1 << 36) /* 64 GiB of address space per region of an arena; pages are taken as used */
 
 /* What a child leaves in its arena's user area. */
 struct tr__child {
@@ -704,8 +708,8 @@ static void tr__child_failed(struct tr_file_result *f, unsigned t, unsigned n, i
 }
 
 /* Undoes a start that cannot be completed: the children started are
- * stopped, the arenas unmapped. */
-static void tr__procs_abandon(struct tr_file_result *f, const pid_t *pid, unsigned started)
+ * stopped, the arenas unmapped, the hand-over files closed. */
+static void tr__procs_abandon(struct tr_file_result *f, const pid_t *pid, unsigned started, int *mfd)
 {
     for (unsigned t = 1; t < started; t++) {
         kill(pid[t], SIGKILL);
@@ -715,7 +719,26 @@ static void tr__procs_abandon(struct tr_file_result *f, const pid_t *pid, unsign
     for (unsigned t = 0; t < TR_MAX_SHARDS; t++) {
         tr_arena_free(f->arena[t]);
         f->arena[t] = NULL;
+        if (mfd[t] >= 0)
+            close(mfd[t]);
+        mfd[t] = -1;
     }
+}
+
+/* A child's arena: private, with its bytes handed over through a memory
+ * file when it is done (transparent huge pages for its growth; the
+ * kernel gives shared memory none), or shared when no such file can be
+ * had. */
+static int tr__child_arena(struct tr_file_result *f, unsigned t, int *mfd)
+{
+    mfd[t] = memfd_create("tcpref-part", MFD_CLOEXEC);
+    if (mfd[t] >= 0) {
+        if (tr_arena_new_private(&f->arena[t], TR_ARENA_RESERVE) == TR_OK)
+            return TR_OK;
+        close(mfd[t]);
+        mfd[t] = -1;
+    }
+    return tr_arena_new(&f->arena[t], TR_ARENA_RESERVE);
 }
 
 /* TR_EAGAIN when the processes cannot be had (no room for an arena, no
@@ -723,9 +746,12 @@ static void tr__procs_abandon(struct tr_file_result *f, const pid_t *pid, unsign
 static int tr__run_procs(struct tr_analysis *a, struct tr_file_result *f, uint32_t idx, unsigned n)
 {
     pid_t pid[TR_MAX_SHARDS] = {0};
+    int mfd[TR_MAX_SHARDS];
+    for (unsigned t = 0; t < TR_MAX_SHARDS; t++)
+        mfd[t] = -1;
     for (unsigned t = 1; t < n; t++) {
-        if (tr_arena_new(&f->arena[t], TR_ARENA_RESERVE) < 0) {
-            tr__procs_abandon(f, pid, 1);
+        if (tr__child_arena(f, t, mfd) < 0) {
+            tr__procs_abandon(f, pid, 1, mfd);
             return TR_EAGAIN;
         }
     }
@@ -737,7 +763,7 @@ static int tr__run_procs(struct tr_analysis *a, struct tr_file_result *f, uint32
         memset(cr, 0, sizeof *cr);
         pid[t] = fork();
         if (pid[t] < 0) {
-            tr__procs_abandon(f, pid, started);
+            tr__procs_abandon(f, pid, started, mfd);
             return TR_EAGAIN;
         }
         if (pid[t] == 0) {
@@ -751,18 +777,36 @@ static int tr__run_procs(struct tr_analysis *a, struct tr_file_result *f, uint32
             cr->obs = f->obs[t];
             atomic_thread_fence(memory_order_seq_cst);
             cr->done = 1;
+            if (mfd[t] >= 0 && tr_arena_send(f->arena[t], mfd[t]) < 0)
+                _exit(3);
             _exit(0);
         }
         started++;
     }
     int rc = 0;
+    /* this process's observer from a private arena of its own, as the
+     * children's (the C library's heap when none can be had) */
+    if (tr_arena_new_private(&f->arena[0], TR_ARENA_RESERVE) == TR_OK)
+        tr_mem_use(f->arena[0]);
     struct tr__run r0 = {.a = a, .f = f, .file_index = idx, .t = 0, .part_n = n};
     int rc0 = tr__run_shard(&r0);
+    tr_mem_use(NULL);
     for (unsigned t = 1; t < started; t++) {
         int st = 0;
         while (waitpid(pid[t], &st, 0) < 0 && errno == EINTR)
             ;
         const struct tr__child *cr = tr_arena_user(f->arena[t]);
+        if (WIFEXITED(st) && WEXITSTATUS(st) == 0 && mfd[t] >= 0) {
+            int r = tr_arena_receive(f->arena[t], mfd[t]);
+            if (r < 0 && !f->error[0])
+                snprintf(f->error, sizeof f->error,
+                         "%s: the results of analysis process %u of %u could not be read back (%s)", f->path,
+                         t + 1, n, tr_strerror(r));
+            if (r < 0) {
+                rc = rc ? rc : TR_ESYS;
+                continue;
+            }
+        }
         if (!WIFEXITED(st) || WEXITSTATUS(st) != 0 || !cr->done) {
             tr__child_failed(f, t, n, st);
             rc = rc ? rc : TR_ESYS;
@@ -789,6 +833,9 @@ static int tr__run_procs(struct tr_analysis *a, struct tr_file_result *f, uint32
                      (unsigned long long)tr_obs_input(f->obs[0])->packets);
         }
     }
+    for (unsigned t = 0; t < TR_MAX_SHARDS; t++)
+        if (mfd[t] >= 0)
+            close(mfd[t]);
     f->nobs = n;
     if (rc == 0)
         rc = rc0;
@@ -823,7 +870,13 @@ static int tr__run_file(struct tr_analysis *a, struct tr_file_result *f, uint32_
     }
     struct tr__run r = {.a = a, .f = f, .file_index = idx, .t = 0};
     f->nobs = 1;
-    return tr__run_shard(&r);
+    /* the observer from a private arena (huge pages as it grows: see
+     * analyzer/arena.c), or the C library's heap when none can be had */
+    if (tr_arena_new_private(&f->arena[0], TR_ARENA_RESERVE) == TR_OK)
+        tr_mem_use(f->arena[0]);
+    int rc = tr__run_shard(&r);
+    tr_mem_use(NULL);
+    return rc;
 }
 
 int tr_analysis_add_file(struct tr_analysis *a, const char *path)

@@ -8,11 +8,13 @@
  * state is shared and no lock is taken per packet:
  *
  * - a regular file: T processes (fork(2)), each reading the whole file
- *   through its own mapping; process 0 (the caller) also keeps the
- *   file's counters. A child's observer allocates from an arena mapped
- *   shared before the fork (analyzer/arena.h), so the caller reads the
- *   child's connections in place once it has exited. No packet crosses
- *   between cores, and no unmapping interrupts another CPU.
+ *   itself; process 0 (the caller) also keeps the file's counters. A
+ *   child's observer allocates from an arena mapped before the fork
+ *   (analyzer/arena.h) and hands it over when done, so the caller reads
+ *   the child's connections at the addresses the child left them. No
+ *   packet crosses between cores, and no unmapping interrupts another CPU.
+ *   Every observer of a file, the caller's too, allocates from an arena
+ *   (transparent huge pages: docs/performance.md, "Tenth round").
  * - standard input or a pipe (read once): the calling thread reads and
  *   hands each TCP packet to one of T-1 worker threads, chosen by the flow
  *   hash: plain Ethernet/IPv4/TCP packets undecoded (tr_decode_peek; the
@@ -52,7 +54,7 @@ struct tr_file_result {
     struct tr_obs *obs[TR_MAX_SHARDS];
     bool merged;              /* in holds the input counters of all shards */
     struct tr_input_stats in;
-    struct tr_arena *arena[TR_MAX_SHARDS]; /* where obs[k] lives, when a child process made it */
+    struct tr_arena *arena[TR_MAX_SHARDS]; /* where obs[k] lives (NULL: the C library's heap) */
 };
 
 /* Called by the first thread every 65,536 packets of a file, and once when

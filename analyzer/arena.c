@@ -1,8 +1,15 @@
 /*
- * The shared arena (arena.h): a header, the user area, then blocks taken
- * from the top of the mapping or from free lists. A block is a 16-byte
- * header (its capacity and the size asked for) and its capacity in bytes,
- * a multiple of 16.
+ * The arena (arena.h): two regions. The first holds a header, the user
+ * area, then the blocks of up to TR__BIG bytes, taken from its top or
+ * from free lists; the second, the larger blocks (chunks of 1,024
+ * connections, the flow table's slots), which are few, large and written
+ * only in part, from a top of their own. A block is a 16-byte header (its
+ * capacity and the size asked for) and its capacity in bytes, a multiple
+ * of 16.
+ * The first region is mapped shared (tr_arena_new) or private
+ * (tr_arena_new_private: a child hands it over with tr_arena_send); the
+ * second is always shared, so a child's large blocks are read where it
+ * wrote them, and the untouched parts of them cost nobody memory.
  * Blocks of up to 4 KiB are kept in free lists by capacity (the packed
  * connections come and go at a few hundred bytes); larger ones (chunks of
  * connections, the flow table's slots) in one list, first fit within twice
@@ -12,12 +19,16 @@
 #define _GNU_SOURCE 1
 #include "analyzer/arena.h"
 
+#include <errno.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "stack/error.h"
 
@@ -50,9 +61,11 @@ struct tr__free {
 };
 
 struct tr_arena {
-    size_t reserve;         /* bytes mapped */
-    char *top;              /* first byte never handed out */
+    size_t reserve;         /* bytes mapped for each region */
+    bool shared;            /* the first region MAP_SHARED (else private, handed over by tr_arena_send) */
+    char *top;              /* first byte of the first region never handed out */
     char *end;
+    char *lbase, *ltop, *lend; /* the second region, and its top */
     size_t used;            /* bytes in live blocks, headers included */
     atomic_flag lock;
     struct tr__free *free_small[TR__NCLASS]; /* blocks by capacity / 16 */
@@ -70,32 +83,160 @@ static struct tr_arena *tr__owner(const void *p)
 {
     for (unsigned i = 0; i < tr__narenas; i++) {
         struct tr_arena *a = tr__arenas[i];
-        if (a && (const char *)p > (const char *)a && (const char *)p < a->end)
+        if (a && (((const char *)p > (const char *)a && (const char *)p < a->end) ||
+                  ((const char *)p > a->lbase && (const char *)p < a->lend)))
             return a;
     }
     return NULL;
 }
 
-int tr_arena_new(struct tr_arena **out, size_t reserve)
+/* A private first region is aligned to 2 MiB and advised to use
+ * transparent huge pages: the packed connections, which fill it densely,
+ * then take one page fault per 2 MiB instead of 512. On a virtual machine
+ * whose page faults trap to the hypervisor (13.9 us per 4 KiB page
+ * measured on one, 0.3 us per 4 KiB of a huge page) that was most of what
+ * a flow-heavy capture's memory cost: docs/performance.md, "Tenth round".
+ * Peak RSS grows by less than one huge page, a fixed base that the
+ * memory target's one-connection capture pays too. The second region
+ * keeps 4 KiB pages: a huge page there would make every chunk's unwritten
+ * part resident. */
+#define TR__HUGE ((size_t)2 << 20)
+#define TR__BIG ((size_t)64 << 10) /* larger blocks go to the second region */
+
+static int tr__arena_map(struct tr_arena **out, size_t reserve, bool shared)
 {
     *out = NULL;
     unsigned slot = 0;
     while (slot < TR__MAX_ARENAS && tr__arenas[slot])
         slot++;
-    if (slot == TR__MAX_ARENAS || reserve < sizeof(struct tr_arena) + 4096)
+    if (slot == TR__MAX_ARENAS || reserve < (shared ? sizeof(struct tr_arena) + 4096 : 2 * TR__HUGE) ||
+        reserve > SIZE_MAX / 4)
         return TR_ENOMEM;
-    void *m = mmap(NULL, reserve, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    const size_t slop = shared ? 0 : TR__HUGE;
+    char *m = mmap(NULL, reserve + slop, PROT_READ | PROT_WRITE,
+                   (shared ? MAP_SHARED : MAP_PRIVATE) | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (m == MAP_FAILED)
         return TR_ENOMEM;
-    struct tr_arena *a = m;
+    if (slop) {
+        /* the start on a huge page's boundary, the rest given back */
+        char *al = (char *)(((uintptr_t)m + TR__HUGE - 1) & ~(uintptr_t)(TR__HUGE - 1));
+        if (al > m)
+            munmap(m, (size_t)(al - m));
+        if (al + reserve < m + reserve + slop)
+            munmap(al + reserve, (size_t)(m + reserve + slop - (al + reserve)));
+        m = al;
+#ifdef MADV_HUGEPAGE
+        /* advice only: a kernel without transparent huge pages, or with
+         * them set to "never", keeps 4 KiB pages. The header's huge page
+         * is left out: the parent writes the header before the fork, and
+         * a child's first write to a huge page it shares copy-on-write
+         * splits it into 512 pages, each faulted again. */
+        (void)madvise(m + TR__HUGE, reserve - TR__HUGE, MADV_HUGEPAGE);
+#endif
+    }
+    char *l = mmap(NULL, reserve, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (l == MAP_FAILED) {
+        munmap(m, reserve);
+        return TR_ENOMEM;
+    }
+    struct tr_arena *a = (struct tr_arena *)(void *)m;
     a->reserve = reserve;
-    a->top = (char *)m + ((sizeof *a + 63) & ~(size_t)63);
-    a->end = (char *)m + reserve;
+    a->shared = shared;
+    /* the blocks of a private arena begin on the huge page after the header's */
+    a->top = shared ? m + ((sizeof *a + 63) & ~(size_t)63) : m + TR__HUGE;
+    a->end = m + reserve;
+    a->lbase = a->ltop = l;
+    a->lend = l + reserve;
     atomic_flag_clear(&a->lock);
     tr__arenas[slot] = a;
     if (slot >= tr__narenas)
         tr__narenas = slot + 1;
     *out = a;
+    return TR_OK;
+}
+
+int tr_arena_new(struct tr_arena **out, size_t reserve) { return tr__arena_map(out, reserve, true); }
+
+int tr_arena_new_private(struct tr_arena **out, size_t reserve) { return tr__arena_map(out, reserve, false); }
+
+/* The raw system calls: the C library's wrappers are intercepted under
+ * AddressSanitizer, which would take the poisoned red zones and free
+ * blocks among the bytes sent for bad reads. */
+static long tr__pwrite(int fd, const void *p, size_t n, off_t off) { return syscall(SYS_pwrite64, fd, p, n, off); }
+
+static long tr__pread(int fd, void *p, size_t n, off_t off) { return syscall(SYS_pread64, fd, p, n, off); }
+
+static int tr__send(int fd, const char *p, size_t n, off_t off)
+{
+    while (n) {
+        long w = tr__pwrite(fd, p, n, off);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return TR_ESYS;
+        p += w;
+        off += w;
+        n -= (size_t)w;
+    }
+    return TR_OK;
+}
+
+static int tr__receive(int fd, char *p, size_t n, off_t off)
+{
+    while (n) {
+        long r = tr__pread(fd, p, n, off);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            return TR_ESTATE;
+        p += r;
+        off += r;
+        n -= (size_t)r;
+    }
+    return TR_OK;
+}
+
+/* The file holds the header at offset 0 and the blocks at their offsets
+ * in the arena, the rest of the header's huge page a hole: neither side
+ * touches the pages between. Its size is the offset of the top. */
+int tr_arena_send(const struct tr_arena *a, int fd)
+{
+    const char *base = (const char *)a;
+    if (a->shared)
+        return TR_ESTATE;
+    /* the file's size says where the top is, blocks or none */
+    if (ftruncate(fd, (off_t)(a->top - base)) < 0)
+        return TR_ESYS;
+    int rc = tr__send(fd, base, sizeof *a, 0);
+    if (rc == TR_OK)
+        rc = tr__send(fd, base + TR__HUGE, (size_t)(a->top - base) - TR__HUGE, (off_t)TR__HUGE);
+    return rc;
+}
+
+int tr_arena_receive(struct tr_arena *a, int fd)
+{
+    struct stat st;
+    if (fstat(fd, &st) < 0)
+        return TR_ESYS;
+    const size_t reserve = a->reserve;
+    char *const base = (char *)a, *const end = a->end, *const lbase = a->lbase, *const lend = a->lend;
+    if (a->shared || st.st_size < (off_t)TR__HUGE || (uint64_t)st.st_size > reserve)
+        return TR_ESTATE;
+    const size_t n = (size_t)st.st_size;
+    int rc = tr__receive(fd, base, sizeof *a, 0);
+    if (rc == TR_OK)
+        rc = tr__receive(fd, base + TR__HUGE, n - TR__HUGE, (off_t)TR__HUGE);
+    /* what arrived describes this mapping, or the child wrote something else */
+    if (rc != TR_OK || a->reserve != reserve || a->end != end || a->top != base + n || a->shared ||
+        a->lbase != lbase || a->lend != lend || a->ltop < lbase || a->ltop > lend) {
+        memset(a, 0, sizeof *a);
+        a->reserve = reserve;
+        a->end = end;
+        a->top = base + TR__HUGE;
+        a->lbase = a->ltop = lbase;
+        a->lend = lend;
+        return TR_ESTATE;
+    }
     return TR_OK;
 }
 
@@ -112,6 +253,8 @@ void tr_arena_free(struct tr_arena *a)
         tr__current = NULL;
     /* what this process poisoned must not outlive the mapping */
     TR__UNPOISON(a, (size_t)(a->top - (char *)a));
+    TR__UNPOISON(a->lbase, (size_t)(a->ltop - a->lbase));
+    munmap(a->lbase, a->reserve);
     munmap(a, a->reserve);
 }
 
@@ -168,12 +311,14 @@ static void *tr__take(struct tr_arena *a, size_t n)
             TR__POISON(prev, sizeof *prev);
     }
     if (!u) {
-        if ((size_t)(a->end - a->top) < TR__HDR + cap) {
+        char **top = cap > TR__BIG ? &a->ltop : &a->top;
+        char *end = cap > TR__BIG ? a->lend : a->end;
+        if ((size_t)(end - *top) < TR__HDR + cap) {
             tr__unlock(a);
             return NULL;
         }
-        u = a->top + TR__HDR;
-        a->top += TR__HDR + cap;
+        u = *top + TR__HDR;
+        *top += TR__HDR + cap;
     }
     struct tr__block *h = (struct tr__block *)(void *)(u - TR__HDR);
     TR__UNPOISON(h, TR__HDR);

@@ -1,9 +1,14 @@
-/* The shared arena (analyzer/arena.c): what a forked child allocates there,
- * its parent reads in place after the child has exited, and frees or grows
- * as if it were its own; blocks come back to be used again; an arena that
- * is full says so instead of overrunning. */
+/* The arena (analyzer/arena.c): what a forked child allocates in a shared
+ * arena, its parent reads in place after the child has exited, and frees or
+ * grows as if it were its own; what it allocates in a private one, the
+ * parent sees only once the child has handed it over, at the same
+ * addresses, and a hand-over that is not the arena's is refused; blocks
+ * come back to be used again; an arena that is full says so instead of
+ * overrunning. */
+#define _GNU_SOURCE 1
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -87,6 +92,119 @@ static void test_a_childs_blocks_are_read_and_freed_by_the_parent(void **state)
     tr_arena_free(a);
 }
 
+static void test_a_private_arena_is_handed_over(void **state)
+{
+    (void)state;
+    struct tr_arena *a;
+    assert_int_equal(tr_arena_new_private(&a, (size_t)1 << 30), TR_OK);
+    int fd = memfd_create("tt-arena", MFD_CLOEXEC);
+    assert_true(fd >= 0);
+    struct tt_result *res = tr_arena_user(a);
+    memset(res, 0, sizeof *res);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        tr_mem_use(a);
+        struct tt_node *head = NULL;
+        for (uint32_t i = 0; i < 1000; i++) {
+            struct tt_node *n = tr_mem_malloc(sizeof *n);
+            if (!n)
+                _exit(3);
+            n->value = i * 7919u;
+            n->next = head;
+            head = n;
+        }
+        /* a block of the second region (larger than 64 KiB) */
+        uint32_t *big = tr_mem_malloc(300000 * sizeof *big);
+        if (!big)
+            _exit(4);
+        for (size_t k = 0; k < 300000; k++)
+            big[k] = (uint32_t)(k ^ 0x5a5a5a5au);
+        res->head = head;
+        res->grown = big;
+        res->ngrown = 300000;
+        res->done = 1;
+        _exit(tr_arena_send(a, fd) == TR_OK ? 0 : 5);
+    }
+    int st = 0;
+    assert_int_equal(waitpid(pid, &st, 0), pid);
+    assert_true(WIFEXITED(st));
+    assert_int_equal(WEXITSTATUS(st), 0);
+    /* private: nothing of the child's is seen before the hand-over */
+    assert_int_equal(res->done, 0);
+    assert_int_equal(tr_arena_used(a), 0);
+    assert_int_equal(tr_arena_receive(a, fd), TR_OK);
+    close(fd);
+    assert_int_equal(res->done, 1);
+    uint32_t n = 0;
+    for (struct tt_node *p = res->head; p; p = p->next, n++)
+        assert_int_equal(p->value, (999u - n) * 7919u);
+    assert_int_equal(n, 1000);
+    for (size_t k = 0; k < res->ngrown; k++)
+        if (res->grown[k] != (uint32_t)(k ^ 0x5a5a5a5au))
+            fail_msg("large block word %zu: %u", k, res->grown[k]);
+    assert_true(tr_arena_used(a) >= 1000 * sizeof(struct tt_node) + 300000 * sizeof(uint32_t));
+    /* the parent frees them as its own, and allocates there again */
+    tr_mem_free(res->grown);
+    for (struct tt_node *p = res->head, *next; p; p = next) {
+        next = p->next;
+        tr_mem_free(p);
+    }
+    assert_int_equal(tr_arena_used(a), 0);
+    tr_mem_use(a);
+    void *again = tr_mem_malloc(sizeof(struct tt_node));
+    assert_non_null(again);
+    tr_mem_free(again);
+    tr_mem_use(NULL);
+    tr_arena_free(a);
+}
+
+static void test_a_hand_over_that_is_not_the_arenas_is_refused(void **state)
+{
+    (void)state;
+    struct tr_arena *a, *other, *shared;
+    assert_int_equal(tr_arena_new_private(&a, (size_t)1 << 30), TR_OK);
+    assert_int_equal(tr_arena_new_private(&other, (size_t)1 << 30), TR_OK);
+    assert_int_equal(tr_arena_new(&shared, (size_t)1 << 30), TR_OK);
+    int fd = memfd_create("tt-arena", MFD_CLOEXEC);
+    assert_true(fd >= 0);
+    /* an empty file */
+    assert_int_equal(tr_arena_receive(a, fd), TR_ESTATE);
+    /* garbage the size of a hand-over */
+    unsigned char junk[4096];
+    for (size_t i = 0; i < sizeof junk; i++)
+        junk[i] = (unsigned char)(i * 131u + 7u);
+    for (off_t off = 0; off < (off_t)3 << 20; off += (off_t)sizeof junk)
+        assert_int_equal(pwrite(fd, junk, sizeof junk, off), (ssize_t)sizeof junk);
+    assert_int_equal(tr_arena_receive(a, fd), TR_ESTATE);
+    /* another arena's hand-over: its addresses are not this one's */
+    assert_int_equal(ftruncate(fd, 0), 0);
+    assert_int_equal(tr_arena_send(other, fd), TR_OK);
+    assert_int_equal(tr_arena_receive(a, fd), TR_ESTATE);
+    /* longer than the arena */
+    assert_int_equal(ftruncate(fd, (off_t)1 << 31), 0);
+    assert_int_equal(tr_arena_receive(a, fd), TR_ESTATE);
+    /* a shared arena is neither sent nor received */
+    assert_int_equal(tr_arena_send(shared, fd), TR_ESTATE);
+    assert_int_equal(tr_arena_receive(shared, fd), TR_ESTATE);
+    close(fd);
+    /* a refused arena is empty and still allocates */
+    assert_int_equal(tr_arena_used(a), 0);
+    tr_mem_use(a);
+    void *p = tr_mem_malloc(1000), *q = tr_mem_malloc((size_t)1 << 20);
+    assert_non_null(p);
+    assert_non_null(q);
+    memset(p, 1, 1000);
+    memset(q, 2, (size_t)1 << 20);
+    tr_mem_free(p);
+    tr_mem_free(q);
+    tr_mem_use(NULL);
+    assert_int_equal(tr_arena_used(a), 0);
+    tr_arena_free(shared);
+    tr_arena_free(other);
+    tr_arena_free(a);
+}
+
 static void test_freed_blocks_are_used_again(void **state)
 {
     (void)state;
@@ -162,6 +280,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_a_childs_blocks_are_read_and_freed_by_the_parent),
+        cmocka_unit_test(test_a_private_arena_is_handed_over),
+        cmocka_unit_test(test_a_hand_over_that_is_not_the_arenas_is_refused),
         cmocka_unit_test(test_freed_blocks_are_used_again),
         cmocka_unit_test(test_a_full_arena_refuses),
     };
