@@ -24,7 +24,10 @@ Generates (or reuses) the benchmark capture, builds rawloop and tcpref
   tcpref analyze --threads N -f json -o /dev/null (all cores, not pinned)
   [tcptrace -n -l -r]                                      --with-tcptrace
   [tshark -q -z conv,tcp; tshark -Y tcp.analysis.flags]    --with-tshark
-and one /usr/bin/time -f %M run of each for the peak RSS.  Then tcpref's
+and one /usr/bin/time -f %M run of each for the peak RSS.  Then the
+reference and the two tcpref rows again, in turn (--interleave rounds), so
+that the machine's drift between the rows, which hyperfine runs one after
+the other, cancels from the ratios.  Then tcpref's
 memory per connection (peak RSS beyond its RSS on a one-connection capture)
 and whether --threads 1, --threads N and 3 merged shards write the same
 report.  Prints a markdown table with the ratios to the targets and writes it,
@@ -55,6 +58,7 @@ what to run:
   --with-tshark      also time the two tshark runs (skipped if not installed)
   --cpu N            CPU to pin to with taskset (default 1, or 0 on 1-CPU hosts)
   --runs N           hyperfine runs for fast commands (default 10)
+  --interleave N     rounds of the interleaved ratios (default 10; 0: skip)
   --slow-runs N      runs for tshark and for anything slower than --slow-secs (default 3)
   --slow-secs S      a single run longer than S seconds counts as slow (default 5)
   --timeout S        give up on a command whose single (RSS) run exceeds S
@@ -107,6 +111,7 @@ CHECK_IDENTITY=1
 IDENTITY_SHARDS=3
 CPU=$(( NCPU > 1 ? 1 : 0 ))
 RUNS_FAST=10
+INTERLEAVE=10
 RUNS_SLOW=3
 SLOW_SECS=5
 TIMEOUT=1800
@@ -129,6 +134,7 @@ while [ $# -gt 0 ]; do
         --with-tshark) WITH_TSHARK=1; shift ;;
         --cpu) need_arg "$@"; CPU=$2; shift 2 ;;
         --runs) need_arg "$@"; RUNS_FAST=$2; shift 2 ;;
+        --interleave) need_arg "$@"; INTERLEAVE=$2; shift 2 ;;
         --slow-runs) need_arg "$@"; RUNS_SLOW=$2; shift 2 ;;
         --slow-secs) need_arg "$@"; SLOW_SECS=$2; shift 2 ;;
         --timeout) need_arg "$@"; TIMEOUT=$2; shift 2 ;;
@@ -141,7 +147,7 @@ while [ $# -gt 0 ]; do
     esac
 done
 isuint "$SIZE" && [ "$SIZE" -ge 1 ] || die "--size must be a positive integer (MB)"
-for v in THREADS CPU RUNS_FAST RUNS_SLOW TIMEOUT IDENTITY_SHARDS; do
+for v in THREADS CPU RUNS_FAST INTERLEAVE RUNS_SLOW TIMEOUT IDENTITY_SHARDS; do
     isuint "${!v}" || die "${v,,} must be a non-negative integer, got '${!v}'"
 done
 [ "$RUNS_FAST" -ge 2 ] && [ "$RUNS_SLOW" -ge 2 ] || die "hyperfine needs at least 2 runs"
@@ -376,6 +382,32 @@ EOF
           "$TCPREF" analyze --threads 1 -f json -o /dev/null "$PCAP"
     bench tcpref-mt     "\`tcpref analyze --threads $THREADS ...\` (all cores, no taskset)" nopin fast \
           "$TCPREF" analyze --threads "$THREADS" -f json -o /dev/null "$PCAP"
+    # The ratios again, from the three commands run in turn: a virtual
+    # machine's speed drifts over minutes (the bare loop 0.24-0.31 s on one
+    # machine within an hour), and rows timed one after the other take
+    # that drift into their ratio; in turn, each round's three runs see
+    # the same machine.
+    if [ "$INTERLEAVE" -gt 0 ] && [ "$(cat "$OUT/rawloop-next.status")" = ok ] &&
+       [ "$(cat "$OUT/tcpref-1.status")" = ok ] && [ "$(cat "$OUT/tcpref-mt.status")" = ok ]; then
+        log "interleaved: $INTERLEAVE rounds of rawloop-next, tcpref-1, tcpref-mt in turn"
+        python3 - "$OUT" "$INTERLEAVE" <<'PYIL' || log "interleaved ratios not measured"
+import json, shlex, subprocess, sys, time
+out, rounds = sys.argv[1], int(sys.argv[2])
+names = ['rawloop-next', 'tcpref-1', 'tcpref-mt']
+cmds = {n: shlex.split(open(f'{out}/{n}.cmd').read().strip()) for n in names}
+times = {n: [] for n in names}
+for k in range(rounds + 1):          # round 0 warms up, untimed
+    for n in names:
+        t = time.perf_counter()
+        r = subprocess.run(cmds[n], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        d = time.perf_counter() - t
+        if r.returncode != 0:
+            sys.exit(f'{n} exited with status {r.returncode} in round {k}')
+        if k:
+            times[n].append(d)
+json.dump(times, open(f'{out}/interleaved.json', 'w'), indent=1)
+PYIL
+    fi
     if [ "$WITH_TCPTRACE" = 1 ]; then
         if have tcptrace; then
             bench tcptrace '`tcptrace -n -l -r`' pin fast tcptrace -n -l -r "$PCAP"
@@ -472,11 +504,24 @@ res = {n: (r, rss) for n, label, cmd, st, r, rss in rows}
 def ratio(n):
     r = res.get(n, (None, None))[0]
     return r['median'] / ref if r and ref else None
+import statistics
+il = None
+if os.path.exists(f'{out}/interleaved.json'):
+    il = json.load(open(f'{out}/interleaved.json'))
+    med = {n: statistics.median(v) for n, v in il.items()}
+    per = lambda n: statistics.median([a / b for a, b in zip(il[n], il['rawloop-next'])])
+    ri1, rimt = med['tcpref-1'] / med['rawloop-next'], med['tcpref-mt'] / med['rawloop-next']
+    p(f'\nInterleaved ({len(il["rawloop-next"])} rounds of `rawloop next`, one core, all cores run in turn, '
+      f'so that the machine\'s drift between rows cancels; medians): `rawloop next` {med["rawloop-next"]:.3f} s, '
+      f'one core {med["tcpref-1"]:.3f} s (**{ri1:.2f}x**), all cores {med["tcpref-mt"]:.3f} s (**{rimt:.2f}x**); '
+      f'median of the rounds\' own ratios {per("tcpref-1"):.2f}x and {per("tcpref-mt"):.2f}x.')
 p('\nTargets (docs/performance.md):\n')
 r1, rmt = ratio('tcpref-1'), ratio('tcpref-mt')
 fmt = lambda x: f'{x:.2f}x' if x is not None else 'not measured'
-p(f'- one core, JSON report written: {fmt(r1)} the bare `pcap_next_ex` loop (target <= 2.0x)')
-p(f'- all cores: {fmt(rmt)} (target <= 1.0x)')
+both = lambda x, n: fmt(x) + (f' ({med[n] / med["rawloop-next"]:.2f}x interleaved)' if il else '')
+p(f'- one core, JSON report written: {fmt(r1)} the bare `pcap_next_ex` loop'
+  + (f' ({ri1:.2f}x interleaved)' if il else '') + ' (target <= 2.0x)')
+p(f'- all cores: {both(rmt, "tcpref-mt")} (target <= 1.0x)')
 rss1 = res.get('tcpref-1', (None, None))[1]
 try:
     nconn = int(conns)
@@ -491,6 +536,8 @@ except (ValueError, ZeroDivisionError):
 p(f'- reports: {identity}')
 json.dump({'capture': pcap, 'packets': pkts, 'bytes': nbytes, 'connections': conns,
            'ratio_one_core': r1, 'ratio_all_cores': rmt, 'rss_kib_one_core': rss1, 'base_rss_kib': base_rss,
+           'interleaved_s': il,
+           'ratio_one_core_interleaved': ri1 if il else None, 'ratio_all_cores_interleaved': rimt if il else None,
            'identity': identity,
            'rows': {n: {'median_s': r['median'] if r else None, 'rss_kib': rss} for n, (r, rss) in res.items()}},
           open(f'{out}/results.json', 'w'), indent=1)
