@@ -29,6 +29,38 @@ struct tt_result {
     int done;
 };
 
+/* A list of 1,000 nodes allocated through tr_mem_* (NULL when memory runs
+ * out), the check of its values, and its freeing. */
+static struct tt_node *tt_list(void)
+{
+    struct tt_node *head = NULL;
+    for (uint32_t i = 0; i < 1000; i++) {
+        struct tt_node *n = tr_mem_malloc(sizeof *n);
+        if (!n)
+            return NULL;
+        n->value = i * 7919u;
+        n->next = head;
+        head = n;
+    }
+    return head;
+}
+
+static void tt_check_list(const struct tt_node *head)
+{
+    uint32_t n = 0;
+    for (const struct tt_node *p = head; p; p = p->next, n++)
+        assert_int_equal(p->value, (999u - n) * 7919u);
+    assert_int_equal(n, 1000);
+}
+
+static void tt_free_list(struct tt_node *head)
+{
+    for (struct tt_node *p = head, *next; p; p = next) {
+        next = p->next;
+        tr_mem_free(p);
+    }
+}
+
 static void test_a_childs_blocks_are_read_and_freed_by_the_parent(void **state)
 {
     (void)state;
@@ -40,15 +72,9 @@ static void test_a_childs_blocks_are_read_and_freed_by_the_parent(void **state)
     assert_true(pid >= 0);
     if (pid == 0) {
         tr_mem_use(a);
-        struct tt_node *head = NULL;
-        for (uint32_t i = 0; i < 1000; i++) {
-            struct tt_node *n = tr_mem_malloc(sizeof *n);
-            if (!n)
-                _exit(3);
-            n->value = i * 7919u;
-            n->next = head;
-            head = n;
-        }
+        struct tt_node *head = tt_list();
+        if (!head)
+            _exit(3);
         uint32_t *arr = NULL;
         for (size_t k = 1; k <= 5000; k++) { /* small to large: moved between the lists */
             uint32_t *g = tr_mem_realloc(arr, k * sizeof *g);
@@ -69,10 +95,7 @@ static void test_a_childs_blocks_are_read_and_freed_by_the_parent(void **state)
     assert_int_equal(WEXITSTATUS(st), 0);
     assert_int_equal(res->done, 1);
     /* the parent allocates from the C library (it chose no arena) */
-    uint32_t n = 0;
-    for (struct tt_node *p = res->head; p; p = p->next, n++)
-        assert_int_equal(p->value, (999u - n) * 7919u);
-    assert_int_equal(n, 1000);
+    tt_check_list(res->head);
     for (size_t k = 0; k < res->ngrown; k++)
         assert_int_equal(res->grown[k], (uint32_t)((k + 1) * 31u));
     size_t used = tr_arena_used(a);
@@ -84,10 +107,7 @@ static void test_a_childs_blocks_are_read_and_freed_by_the_parent(void **state)
         assert_int_equal(moved[k], (uint32_t)((k + 1) * 31u));
     assert_true(tr_arena_used(a) < used);
     free(moved); /* the C library's now */
-    for (struct tt_node *p = res->head, *next; p; p = next) {
-        next = p->next;
-        tr_mem_free(p);
-    }
+    tt_free_list(res->head);
     assert_int_equal(tr_arena_used(a), 0);
     tr_arena_free(a);
 }
@@ -105,15 +125,9 @@ static void test_a_private_arena_is_handed_over(void **state)
     assert_true(pid >= 0);
     if (pid == 0) {
         tr_mem_use(a);
-        struct tt_node *head = NULL;
-        for (uint32_t i = 0; i < 1000; i++) {
-            struct tt_node *n = tr_mem_malloc(sizeof *n);
-            if (!n)
-                _exit(3);
-            n->value = i * 7919u;
-            n->next = head;
-            head = n;
-        }
+        struct tt_node *head = tt_list();
+        if (!head)
+            _exit(3);
         /* a block of the second region (larger than 64 KiB) */
         uint32_t *big = tr_mem_malloc(300000 * sizeof *big);
         if (!big)
@@ -136,20 +150,14 @@ static void test_a_private_arena_is_handed_over(void **state)
     assert_int_equal(tr_arena_receive(a, fd), TR_OK);
     close(fd);
     assert_int_equal(res->done, 1);
-    uint32_t n = 0;
-    for (struct tt_node *p = res->head; p; p = p->next, n++)
-        assert_int_equal(p->value, (999u - n) * 7919u);
-    assert_int_equal(n, 1000);
+    tt_check_list(res->head);
     for (size_t k = 0; k < res->ngrown; k++)
         if (res->grown[k] != (uint32_t)(k ^ 0x5a5a5a5au))
             fail_msg("large block word %zu: %u", k, res->grown[k]);
     assert_true(tr_arena_used(a) >= 1000 * sizeof(struct tt_node) + 300000 * sizeof(uint32_t));
     /* the parent frees them as its own, and allocates there again */
     tr_mem_free(res->grown);
-    for (struct tt_node *p = res->head, *next; p; p = next) {
-        next = p->next;
-        tr_mem_free(p);
-    }
+    tt_free_list(res->head);
     assert_int_equal(tr_arena_used(a), 0);
     tr_mem_use(a);
     void *again = tr_mem_malloc(sizeof(struct tt_node));
