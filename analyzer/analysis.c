@@ -725,6 +725,18 @@ static void tr__procs_abandon(struct tr_file_result *f, const pid_t *pid, unsign
     }
 }
 
+/* Runs the calling process's part with its observer in a private arena of
+ * its own (huge pages as it grows: analyzer/arena.c), or in the C
+ * library's heap when none can be had. */
+static int tr__run_own(struct tr__run *r)
+{
+    if (tr_arena_new_private(&r->f->arena[r->t], TR_ARENA_RESERVE) == TR_OK)
+        tr_mem_use(r->f->arena[r->t]);
+    int rc = tr__run_shard(r);
+    tr_mem_use(NULL);
+    return rc;
+}
+
 /* A child's arena: private, with its bytes handed over through a memory
  * file when it is done (transparent huge pages for its growth; the
  * kernel gives shared memory none), or shared when no such file can be
@@ -784,13 +796,8 @@ static int tr__run_procs(struct tr_analysis *a, struct tr_file_result *f, uint32
         started++;
     }
     int rc = 0;
-    /* this process's observer from a private arena of its own, as the
-     * children's (the C library's heap when none can be had) */
-    if (tr_arena_new_private(&f->arena[0], TR_ARENA_RESERVE) == TR_OK)
-        tr_mem_use(f->arena[0]);
     struct tr__run r0 = {.a = a, .f = f, .file_index = idx, .t = 0, .part_n = n};
-    int rc0 = tr__run_shard(&r0);
-    tr_mem_use(NULL);
+    int rc0 = tr__run_own(&r0);
     for (unsigned t = 1; t < started; t++) {
         int st = 0;
         while (waitpid(pid[t], &st, 0) < 0 && errno == EINTR)
@@ -870,13 +877,7 @@ static int tr__run_file(struct tr_analysis *a, struct tr_file_result *f, uint32_
     }
     struct tr__run r = {.a = a, .f = f, .file_index = idx, .t = 0};
     f->nobs = 1;
-    /* the observer from a private arena (huge pages as it grows: see
-     * analyzer/arena.c), or the C library's heap when none can be had */
-    if (tr_arena_new_private(&f->arena[0], TR_ARENA_RESERVE) == TR_OK)
-        tr_mem_use(f->arena[0]);
-    int rc = tr__run_shard(&r);
-    tr_mem_use(NULL);
-    return rc;
+    return tr__run_own(&r);
 }
 
 int tr_analysis_add_file(struct tr_analysis *a, const char *path)

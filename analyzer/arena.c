@@ -166,34 +166,21 @@ static long tr__pwrite(int fd, const void *p, size_t n, off_t off) { return sysc
 
 static long tr__pread(int fd, void *p, size_t n, off_t off) { return syscall(SYS_pread64, fd, p, n, off); }
 
-static int tr__send(int fd, const char *p, size_t n, off_t off)
+/* n bytes between p and fd at offset off, written (out) or read; false
+ * when the call fails or the file ends first. */
+static bool tr__xfer(int fd, char *p, size_t n, off_t off, bool out)
 {
     while (n) {
-        long w = tr__pwrite(fd, p, n, off);
-        if (w < 0 && errno == EINTR)
+        long k = out ? tr__pwrite(fd, p, n, off) : tr__pread(fd, p, n, off);
+        if (k < 0 && errno == EINTR)
             continue;
-        if (w <= 0)
-            return TR_ESYS;
-        p += w;
-        off += w;
-        n -= (size_t)w;
+        if (k <= 0)
+            return false;
+        p += k;
+        off += k;
+        n -= (size_t)k;
     }
-    return TR_OK;
-}
-
-static int tr__receive(int fd, char *p, size_t n, off_t off)
-{
-    while (n) {
-        long r = tr__pread(fd, p, n, off);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r <= 0)
-            return TR_ESTATE;
-        p += r;
-        off += r;
-        n -= (size_t)r;
-    }
-    return TR_OK;
+    return true;
 }
 
 /* The file holds the header at offset 0 and the blocks at their offsets
@@ -207,10 +194,11 @@ int tr_arena_send(const struct tr_arena *a, int fd)
     /* the file's size says where the top is, blocks or none */
     if (ftruncate(fd, (off_t)(a->top - base)) < 0)
         return TR_ESYS;
-    int rc = tr__send(fd, base, sizeof *a, 0);
-    if (rc == TR_OK)
-        rc = tr__send(fd, base + TR__HUGE, (size_t)(a->top - base) - TR__HUGE, (off_t)TR__HUGE);
-    return rc;
+    char *p = (char *)(uintptr_t)base; /* only read: tr__xfer writes it out */
+    if (!tr__xfer(fd, p, sizeof *a, 0, true) ||
+        !tr__xfer(fd, p + TR__HUGE, (size_t)(a->top - base) - TR__HUGE, (off_t)TR__HUGE, true))
+        return TR_ESYS;
+    return TR_OK;
 }
 
 int tr_arena_receive(struct tr_arena *a, int fd)
@@ -223,11 +211,10 @@ int tr_arena_receive(struct tr_arena *a, int fd)
     if (a->shared || st.st_size < (off_t)TR__HUGE || (uint64_t)st.st_size > reserve)
         return TR_ESTATE;
     const size_t n = (size_t)st.st_size;
-    int rc = tr__receive(fd, base, sizeof *a, 0);
-    if (rc == TR_OK)
-        rc = tr__receive(fd, base + TR__HUGE, n - TR__HUGE, (off_t)TR__HUGE);
+    bool ok = tr__xfer(fd, base, sizeof *a, 0, false) &&
+              tr__xfer(fd, base + TR__HUGE, n - TR__HUGE, (off_t)TR__HUGE, false);
     /* what arrived describes this mapping, or the child wrote something else */
-    if (rc != TR_OK || a->reserve != reserve || a->end != end || a->top != base + n || a->shared ||
+    if (!ok || a->reserve != reserve || a->end != end || a->top != base + n || a->shared ||
         a->lbase != lbase || a->lend != lend || a->ltop < lbase || a->ltop > lend) {
         memset(a, 0, sizeof *a);
         a->reserve = reserve;

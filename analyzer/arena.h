@@ -2,12 +2,14 @@
  * The memory an analysis's observer allocates from: a region mapped before
  * fork(2) at an address parent and child agree on, so that the parent
  * reads a child's connections at the addresses the child left them once
- * the child has exited (analysis.c, tr__run_procs). Either mapped shared
- * (the child writes where the parent reads), or private (the child's own
- * pages, with transparent huge pages past the first 4 MiB; the child
- * hands its bytes over through a file, tr_arena_send, which the parent
- * reads in at the same address, tr_arena_receive). The calling process
- * allocates its own observer from a private arena too.
+ * the child has exited (analysis.c, tr__run_procs). Blocks of up to 64
+ * KiB come from a first region, mapped either shared (the child writes
+ * where the parent reads) or private (the child's own pages, on
+ * transparent huge pages; the child hands its bytes over through a file,
+ * tr_arena_send, which the parent reads in at the same address,
+ * tr_arena_receive); larger blocks from a second region, always shared.
+ * The calling process allocates its own observer from a private arena
+ * too.
  *
  * The observer allocates only through tr_mem_*: in a process that has
  * chosen an arena (tr_mem_use), from it; otherwise from the C library. A
@@ -27,8 +29,9 @@ struct tr_arena;
 int tr_arena_new(struct tr_arena **out, size_t reserve);
 /* The same, mapped private: after a fork each process writes its own. */
 int tr_arena_new_private(struct tr_arena **out, size_t reserve);
-/* A child's private arena: writes its bytes in use (header, user area and
- * every block up to its top) at the start of fd. TR_OK, or TR_ESYS. */
+/* A child's private arena: writes its first region's bytes in use
+ * (header, user area and every block up to its top) to fd. TR_OK;
+ * TR_ESYS when fd cannot be written; TR_ESTATE for a shared arena. */
 int tr_arena_send(const struct tr_arena *a, int fd);
 /* The parent's copy of that arena: reads what the child sent over it, so
  * the child's pointers into it hold. TR_OK; TR_ESYS when fd cannot be
