@@ -253,13 +253,21 @@ static int tr__dump(FILE *out, json_t *j)
 
 /* ---- the connections of one file, formatted by several threads ----
  *
- * With --threads N the report's connections are formatted by N threads: the
- * file's connections, in report order, are cut into chunks of TR_PAR_CHUNK;
- * chunk j is formatted by thread j mod N into one of its TR_PAR_SLOTS
- * buffers, and this thread writes the chunks in order. Memory stays that of
- * N * TR_PAR_SLOTS chunks; the bytes are those of the one-thread writer. */
+ * With --threads N the report's connections are formatted by N threads, the
+ * calling thread one of them: the file's connections, in report order, are
+ * cut into chunks of TR_PAR_CHUNK; chunk j is formatted by thread j mod N,
+ * the caller's own chunks straight into its buffer, the others' into one of
+ * their TR_PAR_SLOTS buffers, and the caller writes the chunks in order.
+ * The caller formats rather than only waiting and writing: as a third
+ * thread on two CPUs it had to be woken onto a CPU busy formatting for
+ * every chunk, and two formatters took about as long as one (flow-heavy
+ * capture, 75 MB of JSON: ~23 ms of formatting in each thread, 41-47 ms in
+ * all, against 40 ms with one thread; now 30-38 ms; 64 connections a chunk
+ * and 4 slots did best of 16-256 and 4-16: docs/performance.md, "Eleventh
+ * round"). Memory stays that of N * TR_PAR_SLOTS chunks; the bytes are
+ * those of the one-thread writer. */
 #define TR_PAR_CHUNK 64u
-#define TR_PAR_SLOTS 2u
+#define TR_PAR_SLOTS 4u
 
 struct tr__ref {
     uint32_t obs, id;
@@ -307,6 +315,7 @@ static void tr__par_chunk(struct tr__fmt *w, struct tr_jbuf *b, uint32_t j)
     }
 }
 
+/* A helper thread (t >= 1): its chunks, into its slots in turn. */
 static void *tr__par_main(void *arg)
 {
     struct tr__fmt *w = arg;
@@ -331,9 +340,39 @@ static void *tr__par_main(void *arg)
     return NULL;
 }
 
-/* Writes the connections of f with nfmt threads; returns -1 on a write
- * error, 1 when the threads could not be had (nothing written: the caller
- * writes them itself). */
+/* The calling thread: formats its own chunks (j mod nfmt == 0) and writes
+ * every chunk in order; -1 on a write error. */
+static int tr__par_write(FILE *out, struct tr__par *p)
+{
+    struct tr__fmt *me = &p->fmt[0];
+    for (uint32_t j = 0; j < p->nchunks; j++) {
+        if (j % p->nfmt == 0) {
+            me->buf[0].len = 0;
+            tr__par_chunk(me, &me->buf[0], j);
+            if (tr_jbuf_flush(&me->buf[0], out) < 0)
+                return -1;
+            continue;
+        }
+        struct tr__fmt *w = &p->fmt[j % p->nfmt];
+        unsigned s = (j / p->nfmt) % TR_PAR_SLOTS;
+        pthread_mutex_lock(&p->mu);
+        while (!(w->ready[s] && w->chunk[s] == j))
+            pthread_cond_wait(&p->cv, &p->mu);
+        pthread_mutex_unlock(&p->mu);
+        int r = tr_jbuf_flush(&w->buf[s], out);
+        pthread_mutex_lock(&p->mu);
+        w->ready[s] = false;
+        pthread_cond_broadcast(&p->cv);
+        pthread_mutex_unlock(&p->mu);
+        if (r < 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* Writes the connections of f with nfmt threads (the caller and nfmt - 1
+ * helpers); returns -1 on a write error, 1 when the helpers could not be
+ * had (nothing written: the caller writes them itself). */
 static int tr__par_connections(FILE *out, const struct tr_file_result *f, const struct tr_input_stats *in,
                                unsigned nfmt, bool lead, struct tr_totals *t)
 {
@@ -358,41 +397,21 @@ static int tr__par_connections(FILE *out, const struct tr_file_result *f, const 
                         .t0 = in->first_pkt_ts, .lead = lead, .nfmt = nfmt, .fmt = fmt};
     pthread_mutex_init(&p.mu, NULL);
     pthread_cond_init(&p.cv, NULL);
-    unsigned started = 0;
+    fmt[0].p = &p;
+    unsigned started = 1;
     for (; started < nfmt; started++) {
         fmt[started].p = &p;
         fmt[started].t = started;
         if (pthread_create(&fmt[started].th, NULL, tr__par_main, &fmt[started]) != 0)
             break;
     }
-    int r = 0;
-    if (started < nfmt) {
-        r = 1; /* fewer threads than chunks need: the caller writes it all */
-    } else {
-        for (uint32_t j = 0; j < p.nchunks; j++) {
-            struct tr__fmt *w = &fmt[j % nfmt];
-            unsigned s = (j / nfmt) % TR_PAR_SLOTS;
-            pthread_mutex_lock(&p.mu);
-            while (!(w->ready[s] && w->chunk[s] == j))
-                pthread_cond_wait(&p.cv, &p.mu);
-            pthread_mutex_unlock(&p.mu);
-            if (r == 0 && tr_jbuf_flush(&w->buf[s], out) < 0)
-                r = -1;
-            pthread_mutex_lock(&p.mu);
-            w->ready[s] = false;
-            if (r < 0)
-                p.stop = true;
-            pthread_cond_broadcast(&p.cv);
-            pthread_mutex_unlock(&p.mu);
-            if (r < 0)
-                break;
-        }
-    }
+    /* fewer helpers than chunks need: the caller writes it all */
+    int r = started < nfmt ? 1 : tr__par_write(out, &p);
     pthread_mutex_lock(&p.mu);
     p.stop = true;
     pthread_cond_broadcast(&p.cv);
     pthread_mutex_unlock(&p.mu);
-    for (unsigned k = 0; k < started; k++)
+    for (unsigned k = 1; k < started; k++)
         pthread_join(fmt[k].th, NULL);
     for (unsigned k = 0; k < nfmt; k++) {
         if (r == 0) {
