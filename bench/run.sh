@@ -27,7 +27,10 @@ Generates (or reuses) the benchmark capture, builds rawloop and tcpref
 and one /usr/bin/time -f %M run of each for the peak RSS.  Then the
 reference and the two tcpref rows again, in turn (--interleave rounds), so
 that the machine's drift between the rows, which hyperfine runs one after
-the other, cancels from the ratios.  Then tcpref's
+the other, cancels from the ratios; each round between canaries (the bare
+loop pinned to every CPU), so that rounds run while a CPU was slowed by
+the host are told apart (quiet rounds: every canary within 8 % of the
+best; up to 3x --interleave rounds are run to get that many).  Then tcpref's
 memory per connection (peak RSS beyond its RSS on a one-connection capture)
 and whether --threads 1, --threads N and 3 merged shards write the same
 report.  Prints a markdown table with the ratios to the targets and writes it,
@@ -58,7 +61,8 @@ what to run:
   --with-tshark      also time the two tshark runs (skipped if not installed)
   --cpu N            CPU to pin to with taskset (default 1, or 0 on 1-CPU hosts)
   --runs N           hyperfine runs for fast commands (default 10)
-  --interleave N     rounds of the interleaved ratios (default 10; 0: skip)
+  --interleave N     quiet rounds of the interleaved ratios (default 10, at most
+                     3N rounds in all; 0: skip)
   --slow-runs N      runs for tshark and for anything slower than --slow-secs (default 3)
   --slow-secs S      a single run longer than S seconds counts as slow (default 5)
   --timeout S        give up on a command whose single (RSS) run exceeds S
@@ -386,26 +390,50 @@ EOF
     # machine's speed drifts over minutes (the bare loop 0.24-0.31 s on one
     # machine within an hour), and rows timed one after the other take
     # that drift into their ratio; in turn, each round's three runs see
-    # the same machine.
+    # the same machine.  Each round is framed by the bare loop pinned to
+    # every CPU in turn (the canary): a round is quiet when every canary
+    # ran within 8 % of the run's best canary on any CPU.  A virtual CPU whose
+    # host core is busy with other work runs tcpref up to 1.6 times slower
+    # and the bare loop 1.3 times, for seconds to minutes at a time
+    # (docs/performance.md, "Eleventh round"); rounds are added, up to three
+    # times as many, until as many are quiet as were asked for.
     if [ "$INTERLEAVE" -gt 0 ] && [ "$(cat "$OUT/rawloop-next.status")" = ok ] &&
        [ "$(cat "$OUT/tcpref-1.status")" = ok ] && [ "$(cat "$OUT/tcpref-mt.status")" = ok ]; then
-        log "interleaved: $INTERLEAVE rounds of rawloop-next, tcpref-1, tcpref-mt in turn"
-        python3 - "$OUT" "$INTERLEAVE" <<'PYIL' || log "interleaved ratios not measured"
-import json, shlex, subprocess, sys, time
-out, rounds = sys.argv[1], int(sys.argv[2])
+        log "interleaved: $INTERLEAVE quiet rounds (at most $((3 * INTERLEAVE)) in all) of rawloop-next, tcpref-1, tcpref-mt in turn, each between canaries on every CPU"
+        python3 - "$OUT" "$INTERLEAVE" "$RAWLOOP" "$PCAP" <<'PYIL' || log "interleaved ratios not measured"
+import json, os, shlex, subprocess, sys, time
+out, want, rawloop, pcap = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
 names = ['rawloop-next', 'tcpref-1', 'tcpref-mt']
 cmds = {n: shlex.split(open(f'{out}/{n}.cmd').read().strip()) for n in names}
-times = {n: [] for n in names}
-for k in range(rounds + 1):          # round 0 warms up, untimed
-    for n in names:
-        t = time.perf_counter()
-        r = subprocess.run(cmds[n], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        d = time.perf_counter() - t
-        if r.returncode != 0:
-            sys.exit(f'{n} exited with status {r.returncode} in round {k}')
-        if k:
-            times[n].append(d)
-json.dump(times, open(f'{out}/interleaved.json', 'w'), indent=1)
+cpus = sorted(os.sched_getaffinity(0))
+def run(cmd, what, k):
+    t = time.perf_counter()
+    r = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    d = time.perf_counter() - t
+    if r.returncode != 0:
+        sys.exit(f'{what} exited with status {r.returncode} in round {k}')
+    return d
+def canaries(k):
+    return [run(['taskset', '-c', str(c), rawloop, 'next', pcap], f'the canary on CPU {c}', k) for c in cpus]
+rounds = []
+def quiet(rd, best):                 # against the fastest CPU: the VM's CPUs are alike when its host is quiet
+    return all(x <= 1.08 * min(best) for cs in (rd['before'], rd['after']) for x in cs)
+k = 0
+while True:
+    rd = {'before': canaries(k)}
+    rd['times'] = {n: run(cmds[n], n, k) for n in names}
+    rd['after'] = canaries(k)
+    if k:                            # round 0 warms up, untimed
+        rounds.append(rd)
+    k += 1
+    best = [min(min(r['before'][i], r['after'][i]) for r in rounds) for i in range(len(cpus))] if rounds else None
+    if len(rounds) >= 3 * want or (len(rounds) >= want and sum(quiet(r, best) for r in rounds) >= want):
+        break
+for r in rounds:
+    r['quiet'] = quiet(r, best)
+times = {n: [r['times'][n] for r in rounds] for n in names}
+json.dump({**times, 'cpus': cpus, 'canary_best_s': best, 'rounds': rounds},
+          open(f'{out}/interleaved.json', 'w'), indent=1)
 PYIL
     fi
     if [ "$WITH_TCPTRACE" = 1 ]; then
@@ -506,22 +534,51 @@ def ratio(n):
     return r['median'] / ref if r and ref else None
 import statistics
 il = None
+ilq = None
 if os.path.exists(f'{out}/interleaved.json'):
     il = json.load(open(f'{out}/interleaved.json'))
-    med = {n: statistics.median(v) for n, v in il.items()}
+    names3 = ['rawloop-next', 'tcpref-1', 'tcpref-mt']
+    med = {n: statistics.median(il[n]) for n in names3}
     per = lambda n: statistics.median([a / b for a, b in zip(il[n], il['rawloop-next'])])
     ri1, rimt = med['tcpref-1'] / med['rawloop-next'], med['tcpref-mt'] / med['rawloop-next']
     p(f'\nInterleaved ({len(il["rawloop-next"])} rounds of `rawloop next`, one core, all cores run in turn, '
       f'so that the machine\'s drift between rows cancels; medians): `rawloop next` {med["rawloop-next"]:.3f} s, '
       f'one core {med["tcpref-1"]:.3f} s (**{ri1:.2f}x**), all cores {med["tcpref-mt"]:.3f} s (**{rimt:.2f}x**); '
       f'median of the rounds\' own ratios {per("tcpref-1"):.2f}x and {per("tcpref-mt"):.2f}x.')
+    rounds = il.get('rounds')
+    if rounds:
+        q = [r for r in rounds if r['quiet']]
+        best = ', '.join(f'CPU {c} {b:.3f} s' for c, b in zip(il['cpus'], il['canary_best_s']))
+        top = min(il['canary_best_s'])
+        slow = max(max(x / top for cs in (r['before'], r['after']) for x in cs) for r in rounds)
+        line = (f'\nQuiet rounds: {len(q)} of {len(rounds)} (every round ran between canaries, the bare loop '
+                f'pinned to each CPU in turn; quiet: every canary within 8 % of the best on any CPU; best per CPU: '
+                f'{best}; the slowest canary took {slow:.2f}x the best).')
+        if q:
+            qm = {n: statistics.median([r['times'][n] for r in q]) for n in names3}
+            ilq = (qm['tcpref-1'] / qm['rawloop-next'], qm['tcpref-mt'] / qm['rawloop-next'])
+            line += (f' Medians of the quiet rounds: `rawloop next` {qm["rawloop-next"]:.3f} s, one core '
+                     f'{qm["tcpref-1"]:.3f} s (**{ilq[0]:.2f}x**), all cores {qm["tcpref-mt"]:.3f} s '
+                     f'(**{ilq[1]:.2f}x**).')
+        else:
+            line += ' No round was quiet: the host kept these CPUs busy; the ratios above are not reliable.'
+        p(line)
+        lag = [c for c, b in zip(il['cpus'], il['canary_best_s']) if b > 1.08 * top]
+        if lag:
+            p(f'\n**Warning**: CPU {", ".join(map(str, lag))} never ran the canary within 8 % of the fastest '
+              'CPU: its host core was busy with other work throughout the run.')
+        if len(q) < len(rounds) / 2:
+            p('\n**Warning**: most rounds ran while some CPU ran the canary more than 8 % slower than the best: '
+              'another tenant of the host was likely busy on its core; ratios measured now compare rows that '
+              'ran at different speeds, and such a CPU slows tcpref more than the bare loop (docs/performance.md, '
+              '"Eleventh round").')
 p('\nTargets (docs/performance.md):\n')
 r1, rmt = ratio('tcpref-1'), ratio('tcpref-mt')
 fmt = lambda x: f'{x:.2f}x' if x is not None else 'not measured'
-both = lambda x, n: fmt(x) + (f' ({med[n] / med["rawloop-next"]:.2f}x interleaved)' if il else '')
+qtag = lambda i: f', {ilq[i]:.2f}x in quiet rounds' if ilq else ''
 p(f'- one core, JSON report written: {fmt(r1)} the bare `pcap_next_ex` loop'
-  + (f' ({ri1:.2f}x interleaved)' if il else '') + ' (target <= 2.0x)')
-p(f'- all cores: {both(rmt, "tcpref-mt")} (target <= 1.0x)')
+  + (f' ({ri1:.2f}x interleaved{qtag(0)})' if il else '') + ' (target <= 2.0x)')
+p(f'- all cores: {fmt(rmt)}' + (f' ({rimt:.2f}x interleaved{qtag(1)})' if il else '') + ' (target <= 1.0x)')
 rss1 = res.get('tcpref-1', (None, None))[1]
 try:
     nconn = int(conns)
@@ -538,6 +595,7 @@ json.dump({'capture': pcap, 'packets': pkts, 'bytes': nbytes, 'connections': con
            'ratio_one_core': r1, 'ratio_all_cores': rmt, 'rss_kib_one_core': rss1, 'base_rss_kib': base_rss,
            'interleaved_s': il,
            'ratio_one_core_interleaved': ri1 if il else None, 'ratio_all_cores_interleaved': rimt if il else None,
+           'ratio_one_core_quiet': ilq[0] if ilq else None, 'ratio_all_cores_quiet': ilq[1] if ilq else None,
            'identity': identity,
            'rows': {n: {'median_s': r['median'] if r else None, 'rss_kib': rss} for n, (r, rss) in res.items()}},
           open(f'{out}/results.json', 'w'), indent=1)
