@@ -304,6 +304,21 @@ fi
 # slow), then hyperfine.  A command that fails or times out is reported in the
 # table and not timed; the rest still run.
 NAMES=()
+ALLOWED_CPUS=$(python3 -c 'import os; print(*sorted(os.sched_getaffinity(0)))')
+# canary FILE: the bare loop pinned to each allowed CPU in turn; its wall
+# times (s), one per CPU, appended to FILE as one line.  Taken before and
+# after each row's hyperfine runs, it tells a row timed while the host
+# slowed a CPU (docs/performance.md, "Eleventh round").
+canary() {
+    local c t0 t1 line=()
+    for c in $ALLOWED_CPUS; do
+        t0=$(date +%s%N)
+        taskset -c "$c" "$RAWLOOP" next "$PCAP" > /dev/null 2>&1 || true
+        t1=$(date +%s%N)
+        line+=("$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.4f", (b - a) / 1e9 }')")
+    done
+    echo "${line[*]}" >> "$1"
+}
 bench() {   # bench NAME LABEL PIN(pin|nopin) KIND(fast|slow) CMD...
     local name=$1 label=$2 pin=$3 kind=$4; shift 4
     local -a cmd=("$@") pre=()
@@ -338,7 +353,12 @@ bench() {   # bench NAME LABEL PIN(pin|nopin) KIND(fast|slow) CMD...
     log "   single run: $secs s, peak RSS $((rss / 1024)) MiB; hyperfine with $runs runs"
     local hf=(hyperfine -N --style basic --warmup 1 --runs "$runs" --export-json "$OUT/$name.json"
               --command-name "$name" "$(cat "$OUT/$name.cmd")")
-    if ! "${hf[@]}" >&2; then
+    rm -f "$OUT/$name.canary"
+    canary "$OUT/$name.canary"
+    local hrc=0
+    "${hf[@]}" >&2 || hrc=$?
+    canary "$OUT/$name.canary"
+    if [ "$hrc" != 0 ]; then
         echo "FAILED: a hyperfine run failed (see $name.stderr for the first run's stderr)" > "$OUT/$name.status"
         log "   FAILED under hyperfine; continuing"
         rm -f "$OUT/$name.json"
@@ -517,17 +537,40 @@ p(f'- capture: `{pcap}`: {nbytes / 1e6:.1f} MB, **{pkts:,} packets** (capinfos),
 p(f'- host: {model}, {os.cpu_count()} CPUs, {platform.system()} {platform.release()}; '
   f'pinned rows: `taskset -c {cpu}`; page cache warm; hyperfine -N, 1 warmup run')
 p(f'- tcpref: `{tcpref}` ({tsrc})\n')
-p('| command | wall median (min-max, runs) | packets/s | MB/s | peak RSS | x `rawloop next` |')
-p('|---|---|---|---|---|---|')
+# canaries (the bare loop on each CPU) before and after each row's runs,
+# and those of the interleaved rounds: a row is marked when one ran more than
+# 8 % slower than the best of the whole run
+canary = {}
+for n in names:
+    try:
+        canary[n] = [[float(x) for x in l.split()] for l in open(f'{out}/{n}.canary') if l.strip()]
+    except (OSError, ValueError):
+        pass
+ilj = json.load(open(f'{out}/interleaved.json')) if os.path.exists(f'{out}/interleaved.json') else {}
+allc = [x for v in canary.values() for l in v for x in l]
+allc += [x for r in ilj.get('rounds', []) for cs in (r['before'], r['after']) for x in cs]
+cbest = min(allc) if allc else None
+def cpus_col(n):
+    if not cbest or not canary.get(n):
+        return '-'
+    worst = max(x for l in canary[n] for x in l) / cbest
+    return 'quiet' if worst <= 1.08 else f'**slowed** ({worst:.2f}x)'
+p('| command | wall median (min-max, runs) | packets/s | MB/s | peak RSS | x `rawloop next` | CPUs (canaries) |')
+p('|---|---|---|---|---|---|---|')
 for n, label, cmd, st, r, rss in rows:
     mem = f'{rss / 1024:.0f} MiB' if rss is not None else '-'
     if r is None:
-        p(f'| {label} | {st} | - | - | {mem} | - |')
+        p(f'| {label} | {st} | - | - | {mem} | - | - |')
         continue
     med, t = r['median'], r['times']
     ratio = f'{med / ref:.2f}' if ref else '-'
     p(f'| {label} | {med:.3f} s ({min(t):.3f}-{max(t):.3f}, {len(t)}) | {pkts / med / 1e6:.2f} M | '
-      f'{nbytes / med / 1e6:.0f} | {mem} | {ratio} |')
+      f'{nbytes / med / 1e6:.0f} | {mem} | {ratio} | {cpus_col(n)} |')
+if cbest:
+    p(f'\nCPUs (canaries): the bare loop pinned to each CPU in turn just before and just after the row\'s runs; '
+      f'"quiet" when every one ran within 8 % of the run\'s best ({cbest:.3f} s), else how much slower the '
+      f'slowest was: a row marked slowed ran, at least in part, while the host slowed a CPU, and its ratio is '
+      f'not reliable (docs/performance.md, "Eleventh round").')
 res = {n: (r, rss) for n, label, cmd, st, r, rss in rows}
 def ratio(n):
     r = res.get(n, (None, None))[0]
