@@ -305,19 +305,12 @@ fi
 # table and not timed; the rest still run.
 NAMES=()
 ALLOWED_CPUS=$(python3 -c 'import os; print(*sorted(os.sched_getaffinity(0)))')
-# canary FILE: the bare loop pinned to each allowed CPU in turn; its wall
-# times (s), one per CPU, appended to FILE as one line.  Taken before and
-# after each row's hyperfine runs, it tells a row timed while the host
+# canary FILE: the bare loop pinned to each allowed CPU in turn (bench/canary.py);
+# its wall times (s), one per CPU, appended to FILE as one line.  Taken before
+# and after each row's hyperfine runs, it tells a row timed while the host
 # slowed a CPU (docs/performance.md, "Eleventh round").
 canary() {
-    local c t0 t1 line=()
-    for c in $ALLOWED_CPUS; do
-        t0=$(date +%s%N)
-        taskset -c "$c" "$RAWLOOP" next "$PCAP" > /dev/null 2>&1 || true
-        t1=$(date +%s%N)
-        line+=("$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.4f", (b - a) / 1e9 }')")
-    done
-    echo "${line[*]}" >> "$1"
+    python3 "$REPO/bench/canary.py" "$RAWLOOP" "$PCAP" "$1" || log "   canary failed; this row is not marked"
 }
 bench() {   # bench NAME LABEL PIN(pin|nopin) KIND(fast|slow) CMD...
     local name=$1 label=$2 pin=$3 kind=$4; shift 4
@@ -420,29 +413,23 @@ EOF
     if [ "$INTERLEAVE" -gt 0 ] && [ "$(cat "$OUT/rawloop-next.status")" = ok ] &&
        [ "$(cat "$OUT/tcpref-1.status")" = ok ] && [ "$(cat "$OUT/tcpref-mt.status")" = ok ]; then
         log "interleaved: $INTERLEAVE quiet rounds (at most $((3 * INTERLEAVE)) in all) of rawloop-next, tcpref-1, tcpref-mt in turn, each between canaries on every CPU"
-        python3 - "$OUT" "$INTERLEAVE" "$RAWLOOP" "$PCAP" <<'PYIL' || log "interleaved ratios not measured"
-import json, os, shlex, subprocess, sys, time
+        python3 - "$OUT" "$INTERLEAVE" "$RAWLOOP" "$PCAP" "$REPO/bench" <<'PYIL' || log "interleaved ratios not measured"
+import json, shlex, sys
 out, want, rawloop, pcap = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
+sys.path.insert(0, sys.argv[5])
+from canary import canaries, cpus as allowed_cpus, timed
 names = ['rawloop-next', 'tcpref-1', 'tcpref-mt']
 cmds = {n: shlex.split(open(f'{out}/{n}.cmd').read().strip()) for n in names}
-cpus = sorted(os.sched_getaffinity(0))
-def run(cmd, what, k):
-    t = time.perf_counter()
-    r = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    d = time.perf_counter() - t
-    if r.returncode != 0:
-        sys.exit(f'{what} exited with status {r.returncode} in round {k}')
-    return d
-def canaries(k):
-    return [run(['taskset', '-c', str(c), rawloop, 'next', pcap], f'the canary on CPU {c}', k) for c in cpus]
+cpus = allowed_cpus()
 rounds = []
 def quiet(rd, best):                 # against the fastest CPU: the VM's CPUs are alike when its host is quiet
     return all(x <= 1.08 * min(best) for cs in (rd['before'], rd['after']) for x in cs)
 k = 0
 while True:
-    rd = {'before': canaries(k)}
-    rd['times'] = {n: run(cmds[n], n, k) for n in names}
-    rd['after'] = canaries(k)
+    where = f' in round {k}'
+    rd = {'before': canaries(rawloop, pcap, where)}
+    rd['times'] = {n: timed(cmds[n], n + where) for n in names}
+    rd['after'] = canaries(rawloop, pcap, where)
     if k:                            # round 0 warms up, untimed
         rounds.append(rd)
     k += 1
@@ -546,9 +533,9 @@ for n in names:
         canary[n] = [[float(x) for x in l.split()] for l in open(f'{out}/{n}.canary') if l.strip()]
     except (OSError, ValueError):
         pass
-ilj = json.load(open(f'{out}/interleaved.json')) if os.path.exists(f'{out}/interleaved.json') else {}
+il = json.load(open(f'{out}/interleaved.json')) if os.path.exists(f'{out}/interleaved.json') else None
 allc = [x for v in canary.values() for l in v for x in l]
-allc += [x for r in ilj.get('rounds', []) for cs in (r['before'], r['after']) for x in cs]
+allc += [x for r in (il or {}).get('rounds', []) for cs in (r['before'], r['after']) for x in cs]
 cbest = min(allc) if allc else None
 def cpus_col(n):
     if not cbest or not canary.get(n):
@@ -576,10 +563,8 @@ def ratio(n):
     r = res.get(n, (None, None))[0]
     return r['median'] / ref if r and ref else None
 import statistics
-il = None
 ilq = None
-if os.path.exists(f'{out}/interleaved.json'):
-    il = json.load(open(f'{out}/interleaved.json'))
+if il:
     names3 = ['rawloop-next', 'tcpref-1', 'tcpref-mt']
     med = {n: statistics.median(il[n]) for n in names3}
     per = lambda n: statistics.median([a / b for a, b in zip(il[n], il['rawloop-next'])])
