@@ -304,7 +304,6 @@ fi
 # slow), then hyperfine.  A command that fails or times out is reported in the
 # table and not timed; the rest still run.
 NAMES=()
-ALLOWED_CPUS=$(python3 -c 'import os; print(*sorted(os.sched_getaffinity(0)))')
 # canary FILE: the bare loop pinned to each allowed CPU in turn (bench/canary.py);
 # its wall times (s), one per CPU, appended to FILE as one line.  Taken before
 # and after each row's hyperfine runs, it tells a row timed while the host
