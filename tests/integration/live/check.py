@@ -16,7 +16,12 @@ hold and in their timestamps (the receive path stamps each socket's copy
 separately: a microsecond apart is common). What is the same is the bytes:
 both copies come from the same skb. So a frame is identified by its bytes
 (SHA-1) and the number of earlier frames with the same bytes, in each capture;
-every frame number in the two reports is replaced by that key. Connections
+every frame number in the two reports is replaced by that key. Nor is the
+order always the same: two frames that cross on the interface (one sent,
+one received at the same moment) may reach the two sockets in different
+orders, and an analysis follows its capture's order, so a connection whose
+frames the captures hold in different orders is left out of that comparison
+(with a note; at least one must remain). Connections
 are matched by (client address:port, server address:port, client ISN). Times
 and other numbers derived from timestamps (RTT, durations, the histogram of
 ACK delays, the vantage point) are left out; the
@@ -29,6 +34,7 @@ import collections
 import hashlib
 import json
 import os
+import socket
 import struct
 import sys
 
@@ -161,6 +167,25 @@ def same_as_analyze_of_w_file(rep, offline):
               "summary.%s: live %s, analyze of -w %s" % (k, rep["summary"][k], offline["summary"][k]))
 
 
+def flow_of(raw):
+    """The address pair of an Ethernet/IPv4/TCP frame, either direction
+    (what conn_key's first four fields are), or None."""
+    if len(raw) < 14 + 20 + 4 or raw[12:14] != b"\x08\x00" or raw[14 + 9] != 6:
+        return None
+    ihl = (raw[14] & 15) * 4
+    src, dst = socket.inet_ntoa(raw[26:30]), socket.inet_ntoa(raw[30:34])
+    sport, dport = struct.unpack(">HH", raw[14 + ihl:14 + ihl + 4])
+    return frozenset(((src, sport), (dst, dport)))
+
+
+def frames_by_flow(path, keys):
+    """{address pair: [frame key, ...] in the capture's order}."""
+    out = collections.defaultdict(list)
+    for i, (_, raw) in enumerate(pcap_frames(path), 1):
+        out[flow_of(raw)].append(keys[i])
+    return out
+
+
 def same_as_tcpdump(work, rep, td):
     live_keys = frame_keys(os.path.join(work, "live.pcap"))
     td_keys = frame_keys(os.path.join(work, "tcpdump.pcap"))
@@ -170,7 +195,26 @@ def same_as_tcpdump(work, rep, td):
     live = {conn_key(c): normalize(c, live_keys) for c in strip_live_only(rep["connections"])}
     off = {conn_key(c): normalize(c, td_keys) for c in td["connections"]}
     check(set(live) == set(off), "connections: live %s, tcpdump %s" % (sorted(live), sorted(off)))
+    # Two packet sockets on one interface may take two frames that cross
+    # there (one sent, one received at the same moment) in different orders:
+    # seen on this test bed in about half the runs, one pair per run, the
+    # received one written first by tcpdump with the later timestamp. An
+    # analysis follows the order of its capture (an ACK seen before or after
+    # a segment it crossed can count differently), so a connection whose
+    # frames the two captures hold in different orders is not compared;
+    # the others must be equal.
+    live_flows = frames_by_flow(os.path.join(work, "live.pcap"), live_keys)
+    td_flows = frames_by_flow(os.path.join(work, "tcpdump.pcap"), td_keys)
+    compared = 0
     for k in set(live) & set(off):
+        flow = frozenset(((k[0], k[1]), (k[2], k[3])))
+        if live_flows.get(flow) != td_flows.get(flow):
+            a, b = live_flows.get(flow, []), td_flows.get(flow, [])
+            i = next((n for n, (x, y) in enumerate(zip(a, b)) if x != y), min(len(a), len(b)))
+            print("note: connection %s not compared with tcpdump's analysis: the two captures hold its "
+                  "frames in different orders from its frame %d on" % (k, i + 1))
+            continue
+        compared += 1
         if live[k] == off[k]:
             continue
         fail("connection %s differs from tcpdump's analysis" % (k,))
@@ -178,6 +222,7 @@ def same_as_tcpdump(work, rep, td):
             if live[k][f] != off[k].get(f):
                 print("   %s: live    %s\n   %s: tcpdump %s" % (f, json.dumps(live[k][f], default=str)[:500],
                                                             f, json.dumps(off[k].get(f), default=str)[:500]))
+    check(compared > 0, "no connection's frames in the same order in both captures: nothing compared")
 
 
 def findings_match_events(rep, events):
