@@ -173,6 +173,8 @@ def flow_of(raw):
     if len(raw) < 14 + 20 + 4 or raw[12:14] != b"\x08\x00" or raw[14 + 9] != 6:
         return None
     ihl = (raw[14] & 15) * 4
+    if len(raw) < 14 + ihl + 4:
+        return None
     src, dst = socket.inet_ntoa(raw[26:30]), socket.inet_ntoa(raw[30:34])
     sport, dport = struct.unpack(">HH", raw[14 + ihl:14 + ihl + 4])
     return frozenset(((src, sport), (dst, dport)))
