@@ -11,12 +11,16 @@ run's best on any CPU.
 
 As a command: canary.py RAWLOOP PCAP FILE appends one line to FILE, the
 wall times in seconds, one per allowed CPU in ascending order.  As a
-module: run.sh's interleaved rounds import timed() and canaries().
+module: run.sh's interleaved rounds import timed() and canaries(), and
+both they and its summary QUIET.
 """
 import os
 import subprocess
 import sys
 import time
+
+# A canary within this factor of the run's best one, on any CPU, is quiet.
+QUIET = 1.08
 
 
 def timed(cmd, what):

@@ -412,17 +412,16 @@ EOF
     if [ "$INTERLEAVE" -gt 0 ] && [ "$(cat "$OUT/rawloop-next.status")" = ok ] &&
        [ "$(cat "$OUT/tcpref-1.status")" = ok ] && [ "$(cat "$OUT/tcpref-mt.status")" = ok ]; then
         log "interleaved: $INTERLEAVE quiet rounds (at most $((3 * INTERLEAVE)) in all) of rawloop-next, tcpref-1, tcpref-mt in turn, each between canaries on every CPU"
-        python3 - "$OUT" "$INTERLEAVE" "$RAWLOOP" "$PCAP" "$REPO/bench" <<'PYIL' || log "interleaved ratios not measured"
+        PYTHONPATH="$REPO/bench" python3 - "$OUT" "$INTERLEAVE" "$RAWLOOP" "$PCAP" <<'PYIL' || log "interleaved ratios not measured"
 import json, shlex, sys
+from canary import QUIET, canaries, cpus as allowed_cpus, timed
 out, want, rawloop, pcap = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
-sys.path.insert(0, sys.argv[5])
-from canary import canaries, cpus as allowed_cpus, timed
 names = ['rawloop-next', 'tcpref-1', 'tcpref-mt']
 cmds = {n: shlex.split(open(f'{out}/{n}.cmd').read().strip()) for n in names}
 cpus = allowed_cpus()
 rounds = []
 def quiet(rd, best):                 # against the fastest CPU: the VM's CPUs are alike when its host is quiet
-    return all(x <= 1.08 * min(best) for cs in (rd['before'], rd['after']) for x in cs)
+    return all(x <= QUIET * min(best) for cs in (rd['before'], rd['after']) for x in cs)
 k = 0
 while True:
     where = f' in round {k}'
@@ -495,9 +494,10 @@ PYIL
         fi
     fi
 
-    python3 - "$OUT" "$PKTS" "$BYTES" "$PCAP" "$CONNS" "$TCPREF_PKTS" "$CPU" "$TCPREF" "$TCPREF_SRC" \
-              "$BASE_RSS" "$IDENTITY" "${NAMES[@]}" > "$OUT/summary.md" <<'EOF'
+    PYTHONPATH="$REPO/bench" python3 - "$OUT" "$PKTS" "$BYTES" "$PCAP" "$CONNS" "$TCPREF_PKTS" "$CPU" "$TCPREF" \
+              "$TCPREF_SRC" "$BASE_RSS" "$IDENTITY" "${NAMES[@]}" > "$OUT/summary.md" <<'EOF'
 import json, os, platform, subprocess, sys
+from canary import QUIET
 out, pkts, nbytes, pcap, conns, tpkts, cpu, tcpref, tsrc, base_rss, identity, *names = sys.argv[1:]
 pkts, nbytes = int(pkts), int(nbytes)
 rd = lambda n, ext: open(f'{out}/{n}.{ext}').read().strip()
@@ -540,7 +540,7 @@ def cpus_col(n):
     if not cbest or not canary.get(n):
         return '-'
     worst = max(x for l in canary[n] for x in l) / cbest
-    return 'quiet' if worst <= 1.08 else f'**slowed** ({worst:.2f}x)'
+    return 'quiet' if worst <= QUIET else f'**slowed** ({worst:.2f}x)'
 p('| command | wall median (min-max, runs) | packets/s | MB/s | peak RSS | x `rawloop next` | CPUs (canaries) |')
 p('|---|---|---|---|---|---|---|')
 for n, label, cmd, st, r, rss in rows:
@@ -590,7 +590,7 @@ if il:
         else:
             line += ' No round was quiet: the host kept these CPUs busy; the ratios above are not reliable.'
         p(line)
-        lag = [c for c, b in zip(il['cpus'], il['canary_best_s']) if b > 1.08 * top]
+        lag = [c for c, b in zip(il['cpus'], il['canary_best_s']) if b > QUIET * top]
         if lag:
             p(f'\n**Warning**: CPU {", ".join(map(str, lag))} never ran the canary within 8 % of the fastest '
               'CPU: its host core was busy with other work throughout the run.')
