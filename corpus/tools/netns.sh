@@ -65,7 +65,8 @@
 #   tn_nft_report                  print the wire's ruleset with counters
 #   tn_capture_start NS IF FILE [SNAPLEN] [FILTER]
 #                                  start tcpdump, return once it captures
-#   tn_capture_stop                stop it, flushing the last packets
+#   tn_capture_stop                stop it, flushing the last packets; status 2
+#                                  if the kernel dropped packets (TN_CAP_DROPPED)
 #   tn_wait_ready FILE PID [SECS]  wait for a tcpref-peer --ready-file
 #   tn_wait_tcp_idle [SECS]        wait until no socket in either namespace is
 #                                  in a state other than LISTEN/TIME-WAIT
@@ -450,15 +451,20 @@ tn_drop_after_bytes() {
 # --------------------------------------------------------------- capture
 # tn_capture_start NS IF FILE [SNAPLEN] [FILTER]
 # Classic pcap, microsecond timestamps, packet-buffered (-U) and immediate
-# mode, so nothing waits in a half-full buffer. Returns once tcpdump reports
-# that it is listening (the filter is attached by then).
+# mode, so nothing waits in a half-full buffer. The kernel buffer is 64 MiB
+# (TN_CAP_BUFFER_KIB overrides), not libpcap's 2 MiB: a veth with TSO/GRO
+# carries up to 64 KiB per frame, so 2 MiB holds only ~30 of them, and a
+# bulk transfer on a busy machine overran it (CI, 37 frames dropped).
+# Returns once tcpdump reports that it is listening (the filter is attached
+# by then).
 tn_capture_start() {
     local ns=$1 dev=$2 file=$3 snap=${4:-262144} filter=${5:-tcp}
+    local kib=${TN_CAP_BUFFER_KIB:-65536}
     [ -z "${TN_CAP_PID:-}" ] || { tn_die "a capture is already running"; return 1; }
     TN_CAP_LOG="$file.tcpdump.log"
     : >"$TN_CAP_LOG"
     # shellcheck disable=SC2086
-    ip netns exec "$ns" tcpdump -n -i "$dev" -s "$snap" -U --immediate-mode \
+    ip netns exec "$ns" tcpdump -n -i "$dev" -s "$snap" -B "$kib" -U --immediate-mode \
         --time-stamp-precision=micro -w "$file" $filter 2>"$TN_CAP_LOG" &
     TN_CAP_PID=$!
     local i
@@ -472,19 +478,19 @@ tn_capture_start() {
     return 1
 }
 
-# tn_capture_stop: give in-flight packets a moment, SIGINT, wait; fails if
-# the kernel dropped packets.
+# tn_capture_stop: give in-flight packets a moment, SIGINT, wait; fails
+# (status 2, TN_CAP_DROPPED set) if the kernel dropped packets, so that a
+# caller can tell an overrun capture, worth recording again, from a failure.
 tn_capture_stop() {
     [ -n "${TN_CAP_PID:-}" ] || return 0
     sleep 0.3
     kill -INT "$TN_CAP_PID" 2>/dev/null
     wait "$TN_CAP_PID" 2>/dev/null
     TN_CAP_PID=
-    local dropped
-    dropped=$(sed -n 's/^\([0-9]*\) packets dropped by kernel.*/\1/p' "$TN_CAP_LOG")
-    if [ -n "$dropped" ] && [ "$dropped" != 0 ]; then
-        tn_die "tcpdump: $dropped packets dropped by kernel"
-        return 1
+    TN_CAP_DROPPED=$(sed -n 's/^\([0-9]*\) packets dropped by kernel.*/\1/p' "$TN_CAP_LOG")
+    if [ -n "$TN_CAP_DROPPED" ] && [ "$TN_CAP_DROPPED" != 0 ]; then
+        tn_die "tcpdump: $TN_CAP_DROPPED packets dropped by kernel"
+        return 2
     fi
     return 0
 }

@@ -84,9 +84,10 @@ stop_live() {
     [ "$rc" = 0 ] || { cat "$WORK/live.err" >&2; fail "tcpref live exited $rc after SIG$1"; }
 }
 
-# tcpdump on the same interface, nanosecond timestamps, pid in TD.
+# tcpdump on the same interface, nanosecond timestamps, pid in TD; a 64 MiB
+# kernel buffer, as tn_capture_start's (corpus/tools/netns.sh says why).
 tcpdump_start() {
-    ip netns exec "$TN_NS_C" tcpdump -n -i "$TN_IF_C" -s 262144 -U --immediate-mode -Z root \
+    ip netns exec "$TN_NS_C" tcpdump -n -i "$TN_IF_C" -s 262144 -B 65536 -U --immediate-mode -Z root \
         --time-stamp-precision=nano -w "$WORK/tcpdump.pcap" tcp 2>"$WORK/tcpdump.log" &
     TD=$!
     for _ in $(seq 1 200); do
@@ -126,7 +127,7 @@ case_report_matches_offline_analysis() {
     bed
     tn_drop_syn 1 && tn_loss_random 3 both || fail "nft rules"
     tcpdump_start
-    live -f tcp --events "$WORK/events.ndjson" --report "$WORK/report.json" -w "$WORK/live.pcap" \
+    live -f tcp -B 64 --events "$WORK/events.ndjson" --report "$WORK/report.json" -w "$WORK/live.pcap" \
         --interval 1
     server 8080 2 "r:20000,wslow:300000:150000,r:eof,close"
     server 8081 1 "r:100,w:100,r:eof,close"
