@@ -98,7 +98,7 @@ setup_bed() {
 start_server() {
     local name=$1; shift
     rm -f "$WORK/$name.ready"
-    tn_bg "$TN_NS_S" "$PEER" server --listen "$TN_IP4_S:$PORT" --once --timeout 40 \
+    tn_bg "$TN_NS_S" "$PEER" server --listen "${LISTEN:-$TN_IP4_S:$PORT}" --once --timeout 40 \
         --ready-file "$WORK/$name.ready" --script "$S_SCRIPT" "$@" 2>"$WORK/$name.server.log"
     SERVER_PID=$TN_LAST_PID
     tn_wait_ready "$WORK/$name.ready" "$SERVER_PID"
@@ -123,14 +123,22 @@ replay() {
 
 jqr() { jq -r "$1" "$WORK/$2.json" 2>/dev/null; }
 
-record_once() {
-    start_server record || return 1
-    tn_capture_start "$TN_NS_C" "$TN_IF_C" "$WORK/rec.pcap" || return 1
-    tn_exec "$TN_NS_C" "$PEER" client --connect "$TN_IP4_S:$PORT" --timeout 20 \
-        --script "$C_SCRIPT" 2>"$WORK/record.client.log" || { tn_capture_stop; return 1; }
+# capture_client FILE SNAPLEN ADDR SCRIPT [LOG]: with the kernel server
+# started, the kernel client runs SCRIPT against ADDR while tcpdump records
+# FILE; returns tn_capture_stop's status (2: the capture was overrun)
+capture_client() {
+    local file=$1 snap=$2 addr=$3 script=$4 log=${5:-$1.client.log}
+    tn_capture_start "$TN_NS_C" "$TN_IF_C" "$file" "$snap" || return 1
+    tn_exec "$TN_NS_C" "$PEER" client --connect "$addr" --timeout 30 \
+        --script "$script" 2>"$log" || { tn_capture_stop; return 1; }
     server_status || { tn_capture_stop; return 1; }
     tn_wait_tcp_idle 10
     tn_capture_stop
+}
+
+record_once() {
+    start_server record || return 1
+    capture_client "$WORK/rec.pcap" 262144 "$TN_IP4_S:$PORT" "$C_SCRIPT" "$WORK/record.client.log"
 }
 
 # recorded FUNCTION ARGS...: a recording is the tests' input, not what they
@@ -280,28 +288,13 @@ test_safety() {
 test_ipv6() {
     N=$((N + 1))
     local rc srv
+    local v6="[$TN_IP6_S]:$PORT"
     record_v6_once() {
-        rm -f "$WORK/t7.ready"
-        tn_bg "$TN_NS_S" "$PEER" server --listen "[$TN_IP6_S]:$PORT" --once --timeout 40 \
-            --ready-file "$WORK/t7.ready" --script "$S_SCRIPT" 2>"$WORK/t7.server.log"
-        SERVER_PID=$TN_LAST_PID
-        tn_wait_ready "$WORK/t7.ready" "$SERVER_PID" || return 1
-        tn_capture_start "$TN_NS_C" "$TN_IF_C" "$WORK/rec6.pcap" 262144 "tcp" || return 1
-        tn_exec "$TN_NS_C" "$PEER" client --connect "[$TN_IP6_S]:$PORT" --timeout 20 \
-            --script "$C_SCRIPT" 2>/dev/null || { tn_capture_stop; return 1; }
-        server_status || { tn_capture_stop; return 1; }
-        tn_wait_tcp_idle 10
-        tn_capture_stop
+        LISTEN=$v6 start_server t7a || return 1
+        capture_client "$WORK/rec6.pcap" 262144 "$v6" "$C_SCRIPT"
     }
     recorded record_v6_once || { not_ok "ipv6: recording failed"; return; }
-    start_server_v6() {
-        rm -f "$WORK/t7b.ready"
-        tn_bg "$TN_NS_S" "$PEER" server --listen "[$TN_IP6_S]:$PORT" --once --timeout 40 \
-            --ready-file "$WORK/t7b.ready" --script "$S_SCRIPT" 2>"$WORK/t7b.server.log"
-        SERVER_PID=$TN_LAST_PID
-        tn_wait_ready "$WORK/t7b.ready" "$SERVER_PID"
-    }
-    start_server_v6 || { not_ok "ipv6: server did not start"; return; }
+    LISTEN=$v6 start_server t7 || { not_ok "ipv6: server did not start"; return; }
     replay t7 fd00:78::17 "$WORK/rec6.pcap" --peer "[$TN_IP6_S]:$PORT" --timing asap
     rc=$?
     server_status; srv=$?
@@ -317,12 +310,7 @@ test_snaplen() {
     local rc srv filler cmp
     record_96_once() {
         start_server t8a || return 1
-        tn_capture_start "$TN_NS_C" "$TN_IF_C" "$WORK/rec96.pcap" 96 || return 1
-        tn_exec "$TN_NS_C" "$PEER" client --connect "$TN_IP4_S:$PORT" --timeout 20 \
-            --script "$C_SCRIPT" 2>/dev/null || { tn_capture_stop; return 1; }
-        server_status || { tn_capture_stop; return 1; }
-        tn_wait_tcp_idle 10
-        tn_capture_stop
+        capture_client "$WORK/rec96.pcap" 96 "$TN_IP4_S:$PORT" "$C_SCRIPT"
     }
     recorded record_96_once || { not_ok "snaplen: recording failed"; return; }
     # the peer cannot verify filler bytes: --no-verify
@@ -355,12 +343,7 @@ record_scripted() { recorded record_scripted_once "$@"; }
 record_scripted_once() {
     local name=$1 cs=$2 ss=$3
     start_scripted "$name-rec" "$ss" || return 1
-    tn_capture_start "$TN_NS_C" "$TN_IF_C" "$WORK/$name.pcap" || return 1
-    tn_exec "$TN_NS_C" "$PEER" client --connect "$TN_IP4_S:$PORT" --timeout 30 \
-        --script "$cs" 2>"$WORK/$name.client.log" || { tn_capture_stop; return 1; }
-    server_status || { tn_capture_stop; return 1; }
-    tn_wait_tcp_idle 10
-    tn_capture_stop
+    capture_client "$WORK/$name.pcap" 262144 "$TN_IP4_S:$PORT" "$cs" "$WORK/$name.client.log"
 }
 
 # run_seconds PCAP: first to last frame of the TCP connection, from tshark
