@@ -33,6 +33,10 @@
 #      run's capture and the byte stream is the recorded one
 #  11. a run interrupted by SIGINT is INCONCLUSIVE (exit 3), not DIVERGED
 #
+# Each recording (the tests' input) is captured by tcpdump in the replay
+# side's namespace; one the kernel overran (tcpdump: "N packets dropped by
+# kernel") is made again, up to 3 times, with a TAP comment each time.
+#
 # Exit: 0 all passed, 1 a test failed, 77 skipped (not root, tools missing).
 set -u -o pipefail
 
@@ -150,9 +154,9 @@ recorded() {
     for try in 1 2 3; do
         "$@"; rc=$?
         [ "$rc" = 2 ] || return "$rc"
-        echo "# recording ($1 ${2:-}): tcpdump dropped $TN_CAP_DROPPED frames (attempt $try of 3)"
+        echo "# recording (${*:1:2}): tcpdump dropped $TN_CAP_DROPPED frames (attempt $try of 3)"
     done
-    echo "# recording ($1 ${2:-}): given up after 3 overrun captures"
+    echo "# recording (${*:1:2}): given up after 3 overrun captures"
     return 1
 }
 
