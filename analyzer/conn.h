@@ -147,6 +147,8 @@ enum {
     TR_EP_BASE_FROM_ACK = 1u << 15,/* its send base came from the peer's ACK, not its own segment */
     TR_EP_BEYOND = 1u << 16,       /* beyond_high is valid */
     TR_EP_HOLE_SIGNALLED = 1u << 17, /* it repeated its ACK (or SACKed) since it last acked new data */
+    TR_EP_SYN_TS_FIRST = 1u << 18, /* its first SYN / SYN-ACK of this attempt carried TSopt: syn_tsval_first */
+    TR_EP_SYN_TS_LAST = 1u << 19,  /* its latest SYN / SYN-ACK carried TSopt: syn_tsval, syn_tsecr */
 };
 
 struct tr_ep {
@@ -173,6 +175,10 @@ struct tr_ep {
     uint32_t syn_len;         /* payload bytes on its SYN */
     uint64_t first_syn_frame;
     int64_t first_syn_ts;
+    int64_t syn_answer_ts;    /* its first SYN-ACK after the peer's latest SYN (the answer to it) */
+    uint32_t syn_tsval_first; /* TSval of its first SYN / SYN-ACK (TR_EP_SYN_TS_FIRST) */
+    uint32_t syn_tsval;       /* TSval and TSecr of its latest SYN / SYN-ACK (TR_EP_SYN_TS_LAST) */
+    uint32_t syn_tsecr;
     uint64_t last_frame;
     int64_t last_ts;
     uint32_t ring;            /* pool index of its tx ring, or TR_NIL */

@@ -36,6 +36,29 @@ static void tr__update_synopts(struct tr_ep *e, const struct tr_x *x)
         e->syn.mss = mss;
 }
 
+/* RFC 7323 §4.1 (RTTM): the TSval of each SYN or SYN-ACK, so that the
+ * TSecr answering it names the transmission it answers (tr__handshake_samples).
+ * The first and the latest of an attempt are kept: with two transmissions,
+ * every one. */
+static void tr__syn_tsopt(struct tr_ep *S, const struct tr_x *x, bool first)
+{
+    const struct tr_seg *s = x->s;
+    bool ts = x->opts_known && s->opt.has_ts;
+    if (first) {
+        S->flags &= ~(uint32_t)TR_EP_SYN_TS_FIRST;
+        if (ts) {
+            S->syn_tsval_first = s->opt.tsval;
+            S->flags |= TR_EP_SYN_TS_FIRST;
+        }
+    }
+    S->flags &= ~(uint32_t)TR_EP_SYN_TS_LAST;
+    if (ts) {
+        S->syn_tsval = s->opt.tsval;
+        S->syn_tsecr = s->opt.tsecr;
+        S->flags |= TR_EP_SYN_TS_LAST;
+    }
+}
+
 static void tr__opts_of(const struct tr_synopts *so, struct tr_opts *o)
 {
     *o = (struct tr_opts){.has_mss = so->has_mss, .mss = so->mss, .has_wscale = so->has_wscale,
@@ -109,6 +132,7 @@ static void tr__first_syn(struct tr_x *x)
     S->first_syn_frame = s->frame;
     S->first_syn_ts = s->ts_ns;
     tr__save_synopts(S, x);
+    tr__syn_tsopt(S, x, true);
 }
 
 /* The receiver learns IRS from the SYN (RFC 9293 §3.10.7.2: RCV.NXT <-
@@ -128,6 +152,8 @@ static void tr__syn_isn_changed(struct tr_x *x)
     tr__find(x, TR_RULE_HS_SYN_ISN_CHANGED, S->tcb.iss, x->s->seq, 0, 0);
     x->ws |= TR_WS_REUSED_PORTS; /* Wireshark: a SYN with a new ISN on the same ports */
     S->tcb.iss = S->tcb.snd_una = S->tcb.snd_nxt = S->tcb.snd_max = x->s->seq;
+    /* first_syn_ts is the old attempt's: no TSecr is matched with it */
+    S->flags &= ~(uint32_t)TR_EP_SYN_TS_FIRST;
     tr__learn_irs(x->rcv, x->s);
 }
 
@@ -144,6 +170,7 @@ static void tr__syn_only(struct tr_x *x)
             S->tcb.flags |= TR_TCB_SYN_TIMEDOUT; /* RFC 6298 §5.7 */
         S->syn_frame = s->frame;
         S->syn_ts = s->ts_ns;
+        tr__syn_tsopt(S, x, false);
         if (x->opts_known && x->c->hs_ack_frame == 0) {
             tr__update_synopts(S, x);
             tr__negotiate(x->o, x->c);
@@ -246,6 +273,10 @@ static void tr__client_receives_synack(struct tr_x *x)
 static void tr__synack(struct tr_x *x)
 {
     struct tr_ep *S = x->snd;
+    /* The first SYN-ACK since the peer's latest SYN answers it (the
+     * vantage point's server side); a later one came from its timer. */
+    if (!tr_ep_has(S, TR_EP_SYN_SEEN) || S->syn_ts < x->rcv->syn_ts)
+        S->syn_answer_ts = x->s->ts_ns;
     if (tr_ep_has(S, TR_EP_SYN_SEEN)) {
         if (x->s->seq != S->tcb.iss)
             tr__syn_isn_changed(x);
@@ -253,6 +284,7 @@ static void tr__synack(struct tr_x *x)
             S->tcb.flags |= TR_TCB_SYN_TIMEDOUT;
         if (x->opts_known && x->c->hs_ack_frame == 0)
             tr__update_synopts(S, x);
+        tr__syn_tsopt(S, x, false);
     } else {
         tr__first_syn(x);
         tr__check_synack_ack(x);
@@ -297,7 +329,7 @@ void tr__third_ack(struct tr_x *x)
     if (x->o->cfg.th.handshake_rtt_on && hs_rtt > x->o->cfg.th.handshake_rtt_ns)
         tr__find(x, TR_RULE_THR_HANDSHAKE_RTT, hs_rtt, x->o->cfg.th.handshake_rtt_ns, 0, 0);
     tr__vantage(x->o, x->c);
-    tr__handshake_samples(x->o, x->c);
+    tr__handshake_samples(x->o, x->c, s);
     if (!tr_ep_has(S, TR_EP_SENT_ANY) || x->retx || x->ooo)
         return;
     uint32_t want_seq = S->tcb.iss + 1;

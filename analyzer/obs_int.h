@@ -183,7 +183,7 @@ void tr__timer_on_send(struct tr_x *x, uint32_t old_max);
 void tr__timer_on_ack(struct tr_x *x, struct tr_ep *data_sender);
 void tr__sack_info(struct tr_x *x);
 void tr__vantage(struct tr_obs *o, struct tr_conn *c);
-void tr__handshake_samples(struct tr_obs *o, struct tr_conn *c);
+void tr__handshake_samples(struct tr_obs *o, struct tr_conn *c, const struct tr_seg *ack);
 void tr__rtt_sample(struct tr_obs *o, struct tr_conn *c, unsigned ep, int64_t capture_rtt);
 void tr__stall_check(struct tr_obs *o, struct tr_conn *c, int64_t now);
 /* Whether tr__stall_check may find a stall of e at some later time. */

@@ -51,7 +51,11 @@ void tr__vantage(struct tr_obs *o, struct tr_conn *c)
     const struct tr_ep *cl = &c->ep[0], *sv = &c->ep[1];
     if (!tr_ep_has(cl, TR_EP_SYN_SEEN) || !tr_ep_has(sv, TR_EP_SYN_SEEN))
         return;
-    int64_t server_side = sv->syn_ts - cl->syn_ts, client_side = c->hs_ack_ts - sv->syn_ts;
+    /* The server's side: the client's latest SYN to the SYN-ACK answering
+     * it (not a later one from the server's timer, which a capture near the
+     * server holds when its first SYN-ACK was lost beyond it). The client's
+     * side: the latest SYN-ACK to the ACK answering it. */
+    int64_t server_side = sv->syn_answer_ts - cl->syn_ts, client_side = c->hs_ack_ts - sv->syn_ts;
     if (server_side < 0 || client_side < 0)
         return; /* reordered capture: no vantage */
     if (server_side > TR_HOUR_NS || client_side > TR_HOUR_NS)
@@ -81,17 +85,53 @@ void tr__rtt_sample(struct tr_obs *o, struct tr_conn *c, unsigned ep, int64_t ca
     tr_rto_sample(&e->tcb.rtt, &o->prof.rto, rtt, e->tcb.snd_una, e->tcb.snd_max);
 }
 
-/* The handshake's own samples (RFC 6298 §3 with Karn: only from a SYN or
- * SYN-ACK sent once, or matched by its timestamp): SYN to the ACK that
- * completes the handshake is the full round trip of both endpoints. */
-void tr__handshake_samples(struct tr_obs *o, struct tr_conn *c)
+/* The transmission of e's SYN (or SYN-ACK) whose TSval the peer echoed:
+ * the first of the attempt, else the latest (the earliest wins when both
+ * carried the same TSval, as the sender's clock dates it). */
+static bool tr__syn_echoed(const struct tr_ep *e, uint32_t tsecr, int64_t *sent)
+{
+    if (tr_ep_has(e, TR_EP_SYN_TS_FIRST) && e->syn_tsval_first == tsecr) {
+        *sent = e->first_syn_ts;
+        return true;
+    }
+    if (tr_ep_has(e, TR_EP_SYN_TS_LAST) && e->syn_tsval == tsecr) {
+        *sent = e->syn_ts;
+        return true;
+    }
+    return false;
+}
+
+/* The handshake's own samples, when each endpoint sent its SYN once: the
+ * client's SYN to the SYN-ACK it answered, the server's SYN-ACK to that
+ * ACK.
+ * RFC 6298 §3 (Karn): "RTT samples MUST NOT be made using segments that
+ * were retransmitted ... The only case when TCP can safely take RTT
+ * samples from retransmitted segments is when the TCP timestamp option is
+ * employed", and RFC 7323 §4.1 (RTTM) makes the sample from the TSecr of
+ * the segment that acknowledges it: a SYN sent more than once is timed
+ * from the transmission whose TSval the SYN-ACK echoes (a server echoes
+ * the first SYN it received, so a lost SYN-ACK makes a sample of about
+ * the initial RTO: Linux's srtt after such a handshake), a SYN-ACK sent
+ * more than once from the one the ACK echoes. Neither matched, or a
+ * profile that keeps Karn's rule for the handshake (rfc: §5.7 sets the RTO
+ * to 3 s after a SYN timeout whatever was measured): no sample. */
+void tr__handshake_samples(struct tr_obs *o, struct tr_conn *c, const struct tr_seg *ack)
 {
     if (!c->side_known)
         return;
-    int64_t full = c->side_rtt[0] + c->side_rtt[1];
-    for (unsigned ep = 0; ep < 2; ep++)
-        if (c->ep[ep].st.syn == 1)
-            tr__rtt_sample(o, c, ep, full - tr__side(c, ep));
+    const struct tr_ep *cl = &c->ep[0], *sv = &c->ep[1];
+    int64_t sent;
+    /* at the capture point: the client's SYN to the SYN-ACK it answered,
+     * the server's SYN-ACK to the ACK; tr__rtt_sample adds each side */
+    if (cl->st.syn == 1)
+        tr__rtt_sample(o, c, 0, sv->syn_ts - cl->syn_ts);
+    else if (o->prof.syn_ts_sample && tr_ep_has(sv, TR_EP_SYN_TS_LAST) &&
+             tr__syn_echoed(cl, sv->syn_tsecr, &sent))
+        tr__rtt_sample(o, c, 0, sv->syn_ts - sent);
+    if (sv->st.syn == 1)
+        tr__rtt_sample(o, c, 1, c->hs_ack_ts - sv->syn_ts);
+    else if (o->prof.syn_ts_sample && ack->opt.has_ts && tr__syn_echoed(sv, ack->opt.tsecr, &sent))
+        tr__rtt_sample(o, c, 1, ack->ts_ns - sent);
 }
 
 /* ---- the timer ---- */
@@ -488,9 +528,19 @@ static int64_t tr__stall_after(const struct tr_obs *o, const struct tr_conn *c, 
 /* Data outstanding, the timer running, and no retransmission long past the
  * RTO: suspected at the next segment of the connection, decided by what
  * comes next (a late retransmission, or an ACK showing the capture missed
- * it) or by the end of the capture. */
+ * it) or by the end of the capture.
+ * Not while its SYN (or SYN-ACK) is unacknowledged: a connection attempt may
+ * end in silence without breaking a rule. RFC 9293 §3.8.3 (MUST-23, R2 for
+ * a SYN): "The application can close the connection (i.e., give up on the
+ * open attempt) sooner, of course", and §3.10.4, CLOSE in SYN-SENT: "Delete
+ * the TCB" (a client's connect timeout sends nothing); a listener drops a
+ * half-open connection after its SYN-ACK retries just as silently (Linux
+ * tcp_synack_retries). The report's end ("no-answer") says what the
+ * capture shows. */
 bool tr__stall_may_come(const struct tr_ep *e)
 {
+    if (tr_tcb_has(&e->tcb, TR_TCB_ISS_KNOWN) && e->tcb.snd_una == e->tcb.iss)
+        return false;
     return e->timer_on && !e->stall && !e->ack_doubt && e->tcb.snd_una != e->tcb.snd_max;
 }
 

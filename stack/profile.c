@@ -27,6 +27,7 @@ static const struct tr_profile tr__rfc = {
     .syn_linear = 0,
     .ack_every_second = true,
     .shrink_to_zero_ok = false,
+    .syn_ts_sample = false, /* §5.7 re-initializes the RTO to 3 s after a SYN timeout anyway */
 };
 
 /* Linux (net/ipv4/tcp_timer.c, tcp_input.c, include/net/tcp.h): TCP_RTO_MIN
@@ -56,6 +57,7 @@ static const struct tr_profile tr__linux = {
     .syn_linear = 5,
     .ack_every_second = false,
     .shrink_to_zero_ok = true,
+    .syn_ts_sample = true,
 };
 
 static const struct tr_profile *const tr__builtin[] = {&tr__rfc, &tr__linux};

@@ -31,6 +31,9 @@ struct tr_profile {
                                  backoff (Linux >= 6.5: tcp_syn_linear_timeouts 4 = 5 gaps) */
     bool ack_every_second;    /* check RFC 9293 SHLD-19 (Linux sends stretch ACKs under GRO) */
     bool shrink_to_zero_ok;   /* a window closed at once under memory pressure (Linux) */
+    bool syn_ts_sample;       /* an RTT sample from the TSecr that answers a retransmitted SYN
+                                 or SYN-ACK (RFC 6298 §3, RFC 7323 §4.1; Linux
+                                 tcp_ack_update_rtt); without it, Karn: no sample */
 };
 
 /* The built-in profile of that name ("rfc", "linux"), or NULL. */

@@ -545,6 +545,148 @@ static void test_resend_with_a_new_ip_id_is_a_retransmission(void **state)
     tr_obs_free(o);
 }
 
+/* ---- the handshake's RTT sample, and silence before it ---- */
+
+/* RFC 9293 §3.8.3 (MUST-23: "The application can close the connection (i.e.,
+ * give up on the open attempt) sooner") and §3.10.4 (CLOSE in SYN-SENT
+ * deletes the TCB, sending nothing): SYNs that stop, or SYN-ACKs that stop,
+ * are no stall, however long the capture goes on. */
+static void test_abandoned_connection_attempt_is_not_a_stall(void **state)
+{
+    (void)state;
+    struct tr_obs *o = tt_obs("linux");
+    for (int k = 0; k < 3; k++) /* a client that gives up after 2.5 s */
+        tt_feed(o, tt_seg((uint64_t)k + 1, k, C2S, TR_SYN, 1000, 0, 0, 64240));
+    struct tr_seg syn = tt_seg(4, 3.0, C2S, TR_SYN, 2000, 0, 0, 64240);
+    syn.sport = 40001;
+    struct tr_seg sa1 = tt_seg(5, 3.0001, S2C, TR_SYN | A, 7000, 2001, 0, 65160);
+    sa1.dport = 40001;
+    struct tr_seg sa2 = sa1;
+    sa2.frame = 6;
+    sa2.ts_ns += 1000000000; /* the server's timer, then it gives up too */
+    tt_feed(o, syn);
+    tt_feed(o, sa1);
+    tt_feed(o, sa2);
+    struct tr_seg late = tt_seg(7, 30.0, C2S, TR_SYN, 3000, 0, 0, 64240);
+    late.sport = 40002; /* the capture goes on for 27 s more */
+    tt_feed(o, late);
+    tr_obs_set_last_ts(o, late.ts_ns); /* as the reader does */
+    tr_obs_finish(o);
+    assert_int_equal(tr_obs_conn(o, 0)->end, TR_END_NO_ANSWER);
+    assert_int_equal(tt_count(o, TR_RULE_RTO_STALL), 0);
+    assert_int_equal(tt_serious(o), 0);
+    tr_obs_free(o);
+}
+
+/* RFC 6298 §3 and RFC 7323 §4.1: with timestamps, the SYN-ACK's TSecr names
+ * the SYN it answers even after a retransmission. The server received the
+ * first SYN and its SYN-ACK was lost; its timer's SYN-ACK (echoing the first
+ * SYN, TSval 100) reaches the client 1.0001 s after that SYN, the client
+ * ACKs 0.1 ms later at the capture: sample 1.0002 s, and Linux's first-sample
+ * RTO = m + max(2m, 200 ms) = 3.0006 s (ss -ti shows the same after such a
+ * handshake: rtt 1029 ms, rto 3088 ms). The second request is lost and sent
+ * again 2.0 s later (the tail loss probe, 2 SRTT + 200 ms): no stall, which
+ * Karn's rule alone (no handshake sample, then a 0.2 ms data sample and an
+ * RTO of 200 ms) made of it. */
+static void test_retransmitted_syn_is_timed_by_the_echoed_timestamp(void **state)
+{
+    (void)state;
+    struct tr_obs *o = tt_obs("linux");
+    struct tr_seg syn = tt_seg(1, 0, C2S, TR_SYN, 1000, 0, 0, 64240);
+    tt_syn_opts(&syn, 1460, 7, 1, 1);
+    tt_ts(&syn, 100, 0);
+    tt_feed(o, syn);
+    syn.frame = 2;
+    syn.ts_ns = 1000000000;
+    tt_ts(&syn, 1100, 0);
+    tt_feed(o, syn);
+    struct tr_seg sa = tt_seg(3, 1.0001, S2C, TR_SYN | A, 5000, 1001, 0, 65160);
+    tt_syn_opts(&sa, 1460, 7, 1, 1);
+    tt_ts(&sa, 7000, 100);
+    tt_feed(o, sa);
+    struct tr_seg s = tt_seg(4, 1.0002, C2S, A, 1001, 5001, 0, 502);
+    tt_ts(&s, 1100, 7000);
+    tt_feed(o, s);
+    const struct tr_conn *c = tr_obs_conn(o, 0);
+    assert_int_equal(c->ep[0].tcb.rtt.nsamples, 1);
+    assert_int_equal(c->ep[0].tcb.rtt.srtt_ns, 1000200000);
+    assert_int_equal(c->ep[0].tcb.rtt.rto_ns, 3000600000);
+    s = tt_seg(5, 1.001, C2S, PA, 1001, 5001, 100, 502);
+    tt_ts(&s, 1101, 7000);
+    tt_feed(o, s);
+    s = tt_seg(6, 1.0011, S2C, A, 5001, 1101, 0, 509);
+    tt_ts(&s, 7001, 1101);
+    tt_feed(o, s);
+    s = tt_seg(7, 1.002, C2S, PA, 1101, 5001, 100, 502); /* lost beyond the capture */
+    tt_ts(&s, 1102, 7001);
+    tt_feed(o, s);
+    s = tt_seg(8, 3.0, C2S, PA, 1101, 5001, 100, 502);
+    tt_ts(&s, 3100, 7001);
+    tt_feed(o, s);
+    s = tt_seg(9, 3.0001, S2C, A, 5001, 1201, 0, 509);
+    tt_ts(&s, 9000, 3100);
+    tt_feed(o, s);
+    c = tt_c(o);
+    assert_int_equal(c->ep[0].st.rtx[TR_RTX_TLP], 1);
+    assert_int_equal(tt_count(o, TR_RULE_RTO_STALL), 0);
+    assert_int_equal(tt_serious(o), 0);
+    tr_obs_free(o);
+}
+
+/* The rfc profile keeps Karn's rule for the handshake: RFC 6298 §5.7 sets
+ * the first data RTO to 3 s after a SYN timeout whatever was measured. */
+static void test_rfc_profile_takes_no_sample_from_a_retransmitted_syn(void **state)
+{
+    (void)state;
+    struct tr_obs *o = tt_obs("rfc");
+    struct tr_seg syn = tt_seg(1, 0, C2S, TR_SYN, 1000, 0, 0, 64240);
+    tt_syn_opts(&syn, 1460, 7, 1, 1);
+    tt_ts(&syn, 100, 0);
+    tt_feed(o, syn);
+    syn.frame = 2;
+    syn.ts_ns = 1000000000;
+    tt_ts(&syn, 1100, 0);
+    tt_feed(o, syn);
+    struct tr_seg sa = tt_seg(3, 1.0001, S2C, TR_SYN | A, 5000, 1001, 0, 65160);
+    tt_syn_opts(&sa, 1460, 7, 1, 1);
+    tt_ts(&sa, 7000, 100);
+    tt_feed(o, sa);
+    struct tr_seg s = tt_seg(4, 1.0002, C2S, A, 1001, 5001, 0, 502);
+    tt_ts(&s, 1100, 7000);
+    tt_feed(o, s);
+    assert_int_equal(tr_obs_conn(o, 0)->ep[0].tcb.rtt.nsamples, 0);
+    tr_obs_free(o);
+}
+
+/* The capture point from a handshake captured next to the server, whose
+ * first SYN-ACK (35 us after the SYN) was lost beyond it: the server's side
+ * is that answer, not the SYN-ACK its timer sent 1 s later; the client's side
+ * is the timer's SYN-ACK to the ACK (139 us). */
+static void test_vantage_uses_the_synack_that_answered_the_syn(void **state)
+{
+    (void)state;
+    struct tr_obs *o = tt_obs("linux");
+    struct tr_seg syn = tt_seg(1, 0, C2S, TR_SYN, 1000, 0, 0, 64240);
+    tt_syn_opts(&syn, 1460, 7, 1, 0);
+    tt_feed(o, syn);
+    struct tr_seg sa = tt_seg(2, 0.000035, S2C, TR_SYN | A, 5000, 1001, 0, 65160);
+    tt_syn_opts(&sa, 1460, 7, 1, 0);
+    tt_feed(o, sa);
+    sa.frame = 3;
+    sa.ts_ns = 1002800000;
+    tt_feed(o, sa);
+    tt_feed(o, tt_seg(4, 1.002939, C2S, A, 1001, 5001, 0, 502));
+    const struct tr_conn *c = tt_c(o);
+    assert_true(c->side_known);
+    assert_int_equal(c->side_rtt[1], 35000);
+    assert_int_equal(c->side_rtt[0], 139000);
+    /* the client's SYN was captured once: SYN to the SYN-ACK it answered,
+     * plus its side, 1.002939 s, as Linux measures it */
+    assert_int_equal(c->ep[0].rtt_min, 1002939000);
+    assert_int_equal(c->ep[1].rtt_n, 0); /* Karn: the SYN-ACK went twice, no timestamps */
+    tr_obs_free(o);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -584,6 +726,10 @@ int main(void)
         cmocka_unit_test(test_repeated_one_octet_window_probe_is_a_probe),
         cmocka_unit_test(test_copy_of_a_packet_is_a_duplicate_not_a_retransmission),
         cmocka_unit_test(test_resend_with_a_new_ip_id_is_a_retransmission),
+        cmocka_unit_test(test_abandoned_connection_attempt_is_not_a_stall),
+        cmocka_unit_test(test_retransmitted_syn_is_timed_by_the_echoed_timestamp),
+        cmocka_unit_test(test_rfc_profile_takes_no_sample_from_a_retransmitted_syn),
+        cmocka_unit_test(test_vantage_uses_the_synack_that_answered_the_syn),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
