@@ -196,6 +196,12 @@ struct tr_ep {
     int64_t last_rtx_ts;      /* its latest re-send */
     int64_t dupack_ts;        /* its latest duplicate ACK */
     int64_t sack_ts;          /* the latest SACK information about its data */
+    int64_t rack_xmit_ts;     /* RFC 8985 §6.2 RACK.xmit_ts: its latest transmission the peer
+                                 is known to have received (0: none yet) */
+    int64_t rack_seen_ts;     /* capture time of the ACK that showed it */
+    int64_t resent_acked_ts;  /* the latest ACK that acknowledged data it had re-sent, */
+    uint32_t resent_acked_una;/* and the SND.UNA it left */
+    uint32_t resent_high;     /* the highest end of data it re-sent (st.retx_segs > 0) */
     uint32_t recovery_point;  /* SND.MAX when loss recovery began */
     uint32_t sack_high;       /* highest octet the peer SACKed above SND.UNA */
     uint32_t beyond_low, beyond_high; /* data it sent beyond the peer's window */

@@ -68,6 +68,7 @@ static void tr__arg(char kind, int64_t v, char *tmp, size_t n)
     case 'p': snprintf(tmp, n, "%lld.%02lld%%", (long long)(v / 100), (long long)(v % 100)); break;
     case 'o': snprintf(tmp, n, "%s", tr__opterr_name(v)); break;
     case 's': snprintf(tmp, n, "%s", tr_state_name((enum tr_state)v)); break;
+    case 'k': snprintf(tmp, n, "%s", v == 1 ? "IP ID" : "TSval"); break;
     case 'v':
         snprintf(tmp, n, "%s", v == TR_VERDICT_OK ? "within the bounds" : v == TR_VERDICT_VIOLATION ? "a violation"
                                : v == TR_VERDICT_UNKNOWN ? "unknown from this capture" : "skipped by the profile");

@@ -33,6 +33,7 @@ struct tr__acked {
     bool karn;     /* a retransmitted or merged entry is among them */
     bool resent;   /* a retransmitted entry is among them */
     bool syn;      /* the SYN is among them: the handshake gives that sample */
+    int64_t rack;  /* the latest transmission among them (tr__rack_date) */
 };
 
 static void tr__scan_acked(const struct tr_x *x, const struct tr_txring *r, struct tr__acked *a)
@@ -52,6 +53,9 @@ static void tr__scan_acked(const struct tr_x *x, const struct tr_txring *r, stru
             a->oldest = e;
         if (e->t_last > a->newest_tx)
             a->newest_tx = e->t_last;
+        int64_t sent = tr__rack_date(x, x->rcv, e);
+        if (sent > a->rack)
+            a->rack = sent;
         if (!(e->flags & TR_TX_MERGED) && (uint32_t)(e->end - e->seq) >= fullsz)
             a->full++;
     }
@@ -169,6 +173,14 @@ static void tr__ack_new(struct tr_x *x)
         if (!a.syn)
             sample = tr__rtt_by_seq(x, &a, &rtt) || tr__rtt_by_ts(x, r, &rtt);
         tr__ack_behaviour(x, &a);
+        tr__rack_advance(x, R, a.rack);
+        /* data it re-sent is among what this ACK covers: a whole entry
+         * sent twice, or (merged entries are acknowledged in part) data
+         * re-sent at or above the old SND.UNA */
+        if (a.resent || (R->st.retx_segs && tr_seq_gt(R->resent_high, R->tcb.snd_una))) {
+            R->resent_acked_ts = x->s->ts_ns;
+            R->resent_acked_una = x->s->ack;
+        }
         tr__check_partial(x, r);
         tr__ack_covers_hole(x, r);
         tr__ring_ack(r, x->s->ack);
@@ -227,7 +239,8 @@ static void tr__probe_answer(struct tr_x *x)
 
 /* RFC 9293 §3.4: acknowledgments are cumulative, so the ACK an endpoint
  * sends never moves back, except in a segment sent earlier and captured
- * later, which its TSval gives away. */
+ * later, which its TSval gives away, or within one tick of that clock its
+ * sequential IPv4 identification. */
 static void tr__ack_old(struct tr_x *x)
 {
     struct tr_ep *S = x->snd;
@@ -236,6 +249,9 @@ static void tr__ack_old(struct tr_x *x)
         return;
     if (s->opt.has_ts && tr_seq_lt(s->opt.tsval, S->tsval_last)) {
         tr__find(x, TR_RULE_CAP_REORDERED, S->tsval_last, s->opt.tsval, 0, 0);
+        x->stale = true;
+    } else if (tr__id_earlier(x)) {
+        tr__find(x, TR_RULE_CAP_REORDERED, S->id_last, s->ip_id, 1, 0);
         x->stale = true;
     } else
         tr__find(x, TR_RULE_ACK_BACKWARDS, tr__rel(x->rcv, S->highest_ack),

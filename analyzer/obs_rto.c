@@ -190,6 +190,29 @@ void tr__timer_on_ack(struct tr_x *x, struct tr_ep *D)
     D->timer_start = D->timer_late = x->s->ts_ns;
 }
 
+/* ---- RACK: the latest transmission known delivered (RFC 8985 §6.2) ---- */
+
+/* When an entry of D's ring that the peer's ACK or SACK shows received was
+ * sent: its latest transmission, unless it was re-sent and the ACK came
+ * sooner after that than D's shortest round trip (then it answers an
+ * earlier copy, as Linux's tcp_rack_advance() judges it; without a round
+ * trip measured, it cannot tell): then its first. */
+int64_t tr__rack_date(const struct tr_x *x, const struct tr_ep *D, const struct tr_txseg *e)
+{
+    if (e->ntx <= 1)
+        return e->t_last;
+    int64_t since = x->s->ts_ns - e->t_last + tr__side(x->c, (unsigned)!x->dir);
+    return D->rtt_n && since >= D->rtt_min ? e->t_last : e->t_first;
+}
+
+void tr__rack_advance(struct tr_x *x, struct tr_ep *D, int64_t xmit)
+{
+    if (xmit > D->rack_xmit_ts) {
+        D->rack_xmit_ts = xmit;
+        D->rack_seen_ts = x->s->ts_ns;
+    }
+}
+
 /* ---- SACK and D-SACK from the peer's ACK ---- */
 
 /* RFC 2883 §4: the first SACK block reports a duplicate when it lies below
@@ -217,10 +240,16 @@ void tr__sack_info(struct tr_x *x)
         tr__find(x, TR_RULE_RETX_DSACK, tr__rel(D, o->sack[0].left), tr__rel(D, o->sack[0].right), 0, 0);
         first = 1;
     }
+    const struct tr_txring *ring = x->o->prof.tlp ? tr__ring(x->o, D) : NULL;
     for (unsigned i = first; i < o->nsack; i++) {
         uint32_t r = o->sack[i].right;
         if (tr_seq_le(r, x->s->ack) || tr_seq_gt(r, D->tcb.snd_max))
             continue;
+        for (uint32_t k = 0; ring && k < ring->count; k++) {
+            const struct tr_txseg *e = &ring->e[(ring->head + k) % TR_RING_SLOTS];
+            if (tr_seq_ge(e->seq, o->sack[i].left) && tr_seq_le(e->end, r))
+                tr__rack_advance(x, D, tr__rack_date(x, D, e));
+        }
         /* RFC 6675 §2: evidence of loss is SACK information about octets
          * not SACKed before; the same block repeated is not. */
         if (!tr_ep_has(D, TR_EP_SACK_HIGH) || tr_seq_gt(r, D->sack_high)) {
@@ -256,6 +285,37 @@ bool tr__loss_evidence(const struct tr_x *x)
     if (tr__dupack_evidence(x))
         return true;
     return tr_ep_has(S, TR_EP_SACK_HIGH) && tr_seq_lt(x->s->seq, S->sack_high);
+}
+
+/* RFC 8985 §6.2 (RACK, Linux with SACK): the peer has received a
+ * transmission sent after this segment's latest one, so the sender deems
+ * it lost ("a segment is lost if some segment sent later has been
+ * delivered") and re-sends it at once: loss recovery, not its timer. */
+static bool tr__rack_evidence(const struct tr_x *x, int64_t *seen)
+{
+    const struct tr_ep *S = x->snd;
+    if (!x->o->prof.tlp || !tr_tcb_has(&S->tcb, TR_TCB_SACK_OK))
+        return false;
+    const struct tr_txring *r = tr__ring(x->o, x->snd);
+    for (uint32_t k = 0; r && k < r->count; k++) {
+        const struct tr_txseg *e = &r->e[(r->head + k) % TR_RING_SLOTS];
+        if (!tr_seq_le(e->seq, x->s->seq) || !tr_seq_gt(e->end, x->s->seq))
+            continue;
+        *seen = S->rack_seen_ts;
+        if (S->rack_xmit_ts && e->t_last < S->rack_xmit_ts)
+            return true;
+        /* Merged entries (a long flight in loss recovery) keep one time
+         * for many segments, and RACK's evidence cannot be dated from them.
+         * What the capture shows instead: the peer has just acknowledged
+         * data the sender had re-sent, up to this segment, and this one
+         * is re-sent at once (the sender's retransmission, sent during
+         * recovery, was delivered; this segment, from the flight before,
+         * was not). */
+        *seen = S->resent_acked_ts;
+        return (e->flags & TR_TX_MERGED) && x->s->seq == S->tcb.snd_una && S->resent_acked_ts &&
+               S->resent_acked_una == x->s->seq;
+    }
+    return false;
 }
 
 /* RFC 8985 §7 (Linux with SACK): the first re-send of the tail segment of a
@@ -311,9 +371,12 @@ static enum tr_rtx tr__kind(struct tr_x *x)
      * and SACK information at once. The head re-sent only after the timer
      * expired and long after the latest such evidence reached the sender (a
      * round trip and the tolerance) was sent by the timer. */
-    bool dup = tr__dupack_evidence(x);
-    if (dup || tr__loss_evidence(x)) {
+    int64_t rack_seen = 0;
+    bool dup = tr__dupack_evidence(x), rack = tr__rack_evidence(x, &rack_seen);
+    if (dup || rack || tr__loss_evidence(x)) {
         int64_t seen = tr__max64(dup ? R->dupack_ts : 0, tr_ep_has(S, TR_EP_SACK_HIGH) ? S->sack_ts : 0);
+        if (rack)
+            seen = tr__max64(seen, rack_seen);
         if (head && tr__timer_expired(x) &&
             x->s->ts_ns - seen > S->tcb.rtt.srtt_ns + tr__tol(x->o, S->tcb.rtt.rto_ns))
             return TR_RTX_RTO;

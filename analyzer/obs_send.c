@@ -119,23 +119,48 @@ static const uint32_t tr__rtx_ws[TR_RTX_COUNT] = {
 static void tr__count_retx(struct tr_x *x)
 {
     x->retx = true;
+    uint32_t end = x->s->seq + x->seqlen;
+    if (!x->snd->st.retx_segs || tr_seq_gt(end, x->snd->resent_high))
+        x->snd->resent_high = end;
     x->snd->st.retx_segs++;
     x->snd->st.retx_bytes += x->s->len;
     x->ws |= tr__rtx_ws[tr__resend(x)];
 }
 
-/* The sender's IPv4 identifications have been running in sequence. */
-static bool tr__id_sequential(const struct tr_ep *S) { return S->id_run >= 4; }
+/* The sender's IPv4 identifications have been running in sequence: two steps
+ * of 1 to 64 in a row (about one chance in a million for random ones). */
+bool tr__id_sequential(const struct tr_ep *S) { return S->id_run >= 2; }
 
-static void tr__note_id(struct tr_x *x)
+/* Every IPv4 packet of the sender, pure ACKs included (Linux numbers the
+ * packets of a connection in sequence; ID 0 marks packets sent for no
+ * socket, a TIME-WAIT ACK or a reset): id_last is the highest
+ * identification seen, in 16-bit serial order. A packet numbered a little
+ * below it was sent before that one and captured after it; it neither
+ * breaks the run nor moves id_last. */
+void tr__note_id(struct tr_x *x)
 {
     struct tr_ep *S = x->snd;
+    if (x->s->ipver != 4 || x->s->ip_id == 0)
+        return;
     uint16_t step = (uint16_t)(x->s->ip_id - S->id_last);
-    if (x->s->ipver == 4 && x->s->ip_id && step >= 1 && step <= 64)
+    if (step >= 1 && step <= 64) {
         S->id_run = (uint8_t)(S->id_run < 255 ? S->id_run + 1 : 255);
-    else
+        S->id_last = x->s->ip_id;
+    } else if (step == 0 || step >= 65536 - 1024) {
+        /* the same packet again, or an earlier one */
+    } else {
         S->id_run = 0;
-    S->id_last = x->s->ip_id;
+        S->id_last = x->s->ip_id;
+    }
+}
+
+/* The segment was sent before an earlier-captured packet of its sender, as
+ * the sender's sequential IPv4 identifications show. */
+bool tr__id_earlier(const struct tr_x *x)
+{
+    const struct tr_ep *S = x->snd;
+    return x->s->ipver == 4 && x->s->ip_id && tr__id_sequential(S) &&
+           (int16_t)(x->s->ip_id - S->id_last) < 0;
 }
 
 /* Removes [lo, hi) from a hole (it may split in two). */
@@ -181,8 +206,10 @@ static bool tr__fill_is_ooo(const struct tr_x *x, const struct tr_gap *g)
         return tr_seq_lt(s->opt.tsval, g->tsval);
     /* A sender that numbers its IPv4 packets in sequence (Linux does, per
      * connection) dates them more finely than TSval's milliseconds. */
-    if (g->has_id && tr__id_sequential(x->snd) && s->ip_id != g->ip_id)
-        return (int16_t)(s->ip_id - g->ip_id) < 0;
+    int16_t id_step = (int16_t)(s->ip_id - g->ip_id);
+    if (s->ipver == 4 && s->ip_id && g->ip_id && id_step && tr__id_sequential(x->snd) &&
+        (g->has_id || (id_step > -1024 && id_step < 1024)))
+        return id_step < 0;
     if (tr__loss_evidence(x))
         return false;
     const struct tr_conn *c = x->c;
@@ -268,6 +295,19 @@ static void tr__send_old(struct tr_x *x)
 {
     if (tr__send_fill(x))
         return;
+    /* Numbered below a packet of its sender captured before it: sent
+     * before that one, so not a re-send of anything captured since (each
+     * transmission takes a new identification); delayed on the way to the
+     * capture, as reordered data. Whether it re-sent something captured
+     * earlier still, the capture cannot tell: no retransmission is
+     * counted or judged. */
+    if (tr__id_earlier(x)) {
+        x->ooo = true;
+        x->ws |= TR_WS_OUT_OF_ORDER;
+        x->snd->st.ooo_segs++;
+        tr__find(x, TR_RULE_CAP_REORDERED, x->snd->id_last, x->s->ip_id, 1, 0);
+        return;
+    }
     tr__count_retx(x);
     tr__mark_resent(x);
     uint32_t end = x->s->seq + x->seqlen;
@@ -465,8 +505,6 @@ void tr__send(struct tr_x *x)
     tr__resolve_unseen(x);
     tr__classify(x);
     bool new_data = x->seqlen && !x->retx && !x->ooo && !x->probe;
-    if (new_data)
-        tr__note_id(x); /* the sequence of its new packets, not of late ones */
     if (new_data)
         tr__timer_on_send(x, old_max);
     if (x->s->len) {

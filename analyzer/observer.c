@@ -456,6 +456,7 @@ static void tr__run(struct tr_x *x)
     tr__count(x);
     if (tr__duplicate(x))
         return;
+    tr__note_id(x);
     tr__resolve_pending(x);
     tr__resolve_fin(x);
     tr__check_flags_options(x);

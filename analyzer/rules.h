@@ -153,8 +153,10 @@ enum tr_class { TR_CLASS_PROTOCOL = 0, TR_CLASS_CAPTURE };
        "one copy of each packet", "a copy of frame {0}",                                       \
        "the same packet again (same IP ID, sequence, acknowledgment and timestamps as frame "  \
        "{0}): copied by the network or the capture, not re-sent by the sender")               \
-    XX(CAP_REORDERED, "capture.reordered", INFO, CAPTURE, "RFC 7323 §4.3", "", "TSval >= {0}",          \
-       "TSval {1}", "the capture holds this segment after one its sender sent later")          \
+    XX(CAP_REORDERED, "capture.reordered", INFO, CAPTURE,                                      \
+       "RFC 7323 §4.3 (TSval follows the sender's clock); RFC 791 §3.2 (the Identification, "  \
+       "which Linux numbers in sequence per connection)", "", "{2k} >= {0}", "{2k} {1}",       \
+       "the capture holds this segment after one its sender sent later")                      \
     XX(CAP_IP_FRAGMENT, "capture.ip-fragment", INFO, CAPTURE,                                  \
        "RFC 791 §2.3; RFC 8200 §4.5", "", "unfragmented IP", "{0} fragments",                  \
        "IP fragments are counted, not reassembled: TCP segments inside them are not analyzed") \

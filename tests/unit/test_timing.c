@@ -687,6 +687,189 @@ static void test_vantage_uses_the_synack_that_answered_the_syn(void **state)
     tr_obs_free(o);
 }
 
+/* ---- RACK (RFC 8985 §6.2) and reordering shown by the IPv4 identification ---- */
+
+static struct tr_seg tt_ack_sack(uint64_t frame, double t, uint32_t ack, uint32_t left, uint32_t right)
+{
+    struct tr_seg a = tt_seg(frame, t, S2C, A, 5001, ack, 0, 509);
+    if (left != right) {
+        a.opt.nsack = 1;
+        a.opt.sack[0] = (struct tr_sack_block){left, right};
+    }
+    return a;
+}
+
+/* X, Y lost, Z SACKed; X' and Y' re-sent (SACK recovery up to 1301), new
+ * data H and K sent after them and lost, Y' lost again; the peer acks X',
+ * then Y'' (re-sent at 1.0422, after H) and Z: the ACK reaches 1301, the
+ * recovery point, and nothing above it is SACKed. H goes again 0.1 ms
+ * later: RACK (a transmission sent after H's was delivered), not a timeout
+ * 0.1 ms after the timer restarted (rto.too-early). Found as false errors
+ * in the benchmark's captures of Linux. */
+static void test_resend_after_a_later_transmission_was_delivered_is_rack(void **state)
+{
+    (void)state;
+    struct tr_obs *o = tt_hs("linux", 1, 0);
+    tt_feed(o, tt_seg(4, 1.000, C2S, PA, 1001, 5001, 100, 502)); /* X, lost */
+    tt_feed(o, tt_seg(5, 1.001, C2S, PA, 1101, 5001, 100, 502)); /* Y, lost */
+    tt_feed(o, tt_seg(6, 1.002, C2S, PA, 1201, 5001, 100, 502)); /* Z */
+    tt_feed(o, tt_ack_sack(7, 1.022, 1001, 1201, 1301));
+    tt_feed(o, tt_seg(8, 1.0221, C2S, PA, 1001, 5001, 100, 502)); /* X' */
+    tt_feed(o, tt_seg(9, 1.0222, C2S, PA, 1101, 5001, 100, 502)); /* Y', lost */
+    tt_feed(o, tt_seg(10, 1.0223, C2S, PA, 1301, 5001, 100, 502)); /* H, lost */
+    tt_feed(o, tt_seg(11, 1.0224, C2S, PA, 1401, 5001, 100, 502)); /* K, lost */
+    tt_feed(o, tt_ack_sack(12, 1.0421, 1101, 1201, 1301));
+    tt_feed(o, tt_seg(13, 1.0422, C2S, PA, 1101, 5001, 100, 502)); /* Y'' */
+    tt_feed(o, tt_ack_sack(14, 1.0622, 1301, 0, 0));
+    tt_feed(o, tt_seg(15, 1.0623, C2S, PA, 1301, 5001, 100, 502)); /* H' */
+    const struct tr_conn *c = tt_c(o);
+    assert_int_equal(c->ep[0].st.rtx[TR_RTX_SACK_RECOVERY], 4);
+    assert_int_equal(c->ep[0].st.rtx[TR_RTX_RTO], 0);
+    assert_int_equal(tt_count(o, TR_RULE_RTO_TOO_EARLY), 0);
+    assert_int_equal(tt_serious(o), 0);
+    tr_obs_free(o);
+}
+
+/* The same with 36 more segments after H, all lost: the ring keeps 32
+ * entries, so the oldest are merged and H shares its entry (and its latest
+ * time) with Y'', which RACK's dates cannot tell apart. What shows RACK
+ * then: the peer has just acknowledged re-sent data (Y'') up to H, and H
+ * goes again at once. */
+static void test_rack_resend_from_merged_ring_entries(void **state)
+{
+    (void)state;
+    struct tr_obs *o = tt_hs("linux", 1, 0);
+    tt_feed(o, tt_seg(4, 1.000, C2S, PA, 1001, 5001, 100, 502));
+    tt_feed(o, tt_seg(5, 1.001, C2S, PA, 1101, 5001, 100, 502));
+    tt_feed(o, tt_seg(6, 1.002, C2S, PA, 1201, 5001, 100, 502));
+    tt_feed(o, tt_ack_sack(7, 1.022, 1001, 1201, 1301));
+    tt_feed(o, tt_seg(8, 1.0221, C2S, PA, 1001, 5001, 100, 502));
+    tt_feed(o, tt_seg(9, 1.0222, C2S, PA, 1101, 5001, 100, 502));
+    tt_feed(o, tt_seg(10, 1.0223, C2S, PA, 1301, 5001, 100, 502)); /* H */
+    uint64_t f = 11;
+    for (uint32_t k = 0; k < 36; k++, f++) /* K1..K36, lost */
+        tt_feed(o, tt_seg(f, 1.0224 + k * 0.00001, C2S, PA, 1401 + 100 * k, 5001, 100, 502));
+    tt_feed(o, tt_ack_sack(f++, 1.0421, 1101, 1201, 1301));
+    tt_feed(o, tt_seg(f++, 1.0422, C2S, PA, 1101, 5001, 100, 502)); /* Y'' */
+    tt_feed(o, tt_ack_sack(f++, 1.0622, 1301, 0, 0));
+    tt_feed(o, tt_seg(f, 1.0623, C2S, PA, 1301, 5001, 100, 502)); /* H' */
+    const struct tr_conn *c = tt_c(o);
+    assert_int_equal(c->ep[0].st.rtx[TR_RTX_RTO], 0);
+    assert_int_equal(tt_count(o, TR_RULE_RTO_TOO_EARLY), 0);
+    assert_int_equal(tt_serious(o), 0);
+    tr_obs_free(o);
+}
+
+/* The rfc profile does not assume RACK: the same H' is a timeout 0.1 ms
+ * after the timer restarted. */
+static void test_rfc_profile_judges_a_rack_resend_as_a_timeout(void **state)
+{
+    (void)state;
+    struct tr_obs *o = tt_hs("rfc", 1, 0);
+    tt_feed(o, tt_seg(4, 1.000, C2S, PA, 1001, 5001, 100, 502));
+    tt_feed(o, tt_seg(5, 1.001, C2S, PA, 1101, 5001, 100, 502));
+    tt_feed(o, tt_seg(6, 1.002, C2S, PA, 1201, 5001, 100, 502));
+    tt_feed(o, tt_ack_sack(7, 1.022, 1001, 1201, 1301));
+    tt_feed(o, tt_seg(8, 1.0221, C2S, PA, 1001, 5001, 100, 502));
+    tt_feed(o, tt_seg(9, 1.0222, C2S, PA, 1101, 5001, 100, 502));
+    tt_feed(o, tt_seg(10, 1.0223, C2S, PA, 1301, 5001, 100, 502));
+    tt_feed(o, tt_seg(11, 1.0224, C2S, PA, 1401, 5001, 100, 502));
+    tt_feed(o, tt_ack_sack(12, 1.0421, 1101, 1201, 1301));
+    tt_feed(o, tt_seg(13, 1.0422, C2S, PA, 1101, 5001, 100, 502));
+    tt_feed(o, tt_ack_sack(14, 1.0622, 1301, 0, 0));
+    tt_feed(o, tt_seg(15, 1.0623, C2S, PA, 1301, 5001, 100, 502));
+    assert_int_equal(tt_frame(o, TR_RULE_RTO_TOO_EARLY), 15);
+    tr_obs_free(o);
+}
+
+/* Pure ACKs of a sender that numbers its packets in sequence: one numbered
+ * below an ACK captured before it was sent before that one. Its lower ACK
+ * is the capture's reordering (capture.reordered, by IP ID), not an ACK
+ * moving backwards; the same ACK with a higher number is. */
+static void test_lower_ip_id_shows_an_old_ack_captured_late(void **state)
+{
+    (void)state;
+    for (int late = 0; late < 2; late++) {
+        struct tr_obs *o = tt_hs("linux", 1, 0);
+        for (int i = 0; i < 4; i++)
+            tt_feed(o, tt_seg(4 + (uint64_t)i, 1.0 + i * 0.0001, C2S, PA, 1001 + 100u * (uint32_t)i, 5001, 100, 502));
+        static const uint32_t ack[4] = {1101, 1201, 1401, 1301};
+        static const uint16_t id[2][4] = {{0x200, 0x201, 0x203, 0x204}, {0x200, 0x201, 0x203, 0x202}};
+        for (int i = 0; i < 4; i++) {
+            struct tr_seg a = tt_seg(8 + (uint64_t)i, 1.01 + i * 0.0001, S2C, A, 5001, ack[i], 0, 509);
+            a.ip_id = id[late][i];
+            tt_feed(o, a);
+        }
+        if (late) {
+            assert_int_equal(tt_frame(o, TR_RULE_CAP_REORDERED), 11);
+            assert_int_equal(tt_count(o, TR_RULE_ACK_BACKWARDS), 0);
+            const struct tr_finding *f = tt_finding(o, TR_RULE_CAP_REORDERED);
+            assert_int_equal(f->arg[0], 0x203);
+            assert_int_equal(f->arg[1], 0x202);
+            assert_int_equal(f->arg[2], 1); /* by IP ID */
+        } else {
+            assert_int_equal(tt_frame(o, TR_RULE_ACK_BACKWARDS), 11);
+            assert_int_equal(tt_count(o, TR_RULE_CAP_REORDERED), 0);
+        }
+        tr_obs_free(o);
+    }
+}
+
+/* The server's FIN (IP ID 0x76a) is captured after its ACK of the client's
+ * FIN (0x76b), which already counts the FIN: the FIN fills the hole that
+ * ACK showed, sent before it (as captured of Linux in the benchmark), not a
+ * FIN moved. */
+static void test_fin_captured_after_a_later_ack_fills_the_hole(void **state)
+{
+    (void)state;
+    struct tr_obs *o = tt_hs("linux", 1, 0);
+    struct tr_seg s = tt_seg(4, 1.0, S2C, PA, 5001, 1001, 100, 509);
+    s.ip_id = 0x768;
+    tt_feed(o, s);
+    s = tt_seg(5, 1.0001, S2C, PA, 5101, 1001, 100, 509);
+    s.ip_id = 0x769;
+    tt_feed(o, s);
+    tt_feed(o, tt_seg(6, 1.01, C2S, A | TR_FIN, 1001, 5201, 0, 502));
+    s = tt_seg(7, 1.0101, S2C, A, 5202, 1002, 0, 509); /* ACK after the FIN */
+    s.ip_id = 0x76b;
+    tt_feed(o, s);
+    /* 30 ms late, more than the 20 ms round trip: only its number shows
+     * it was not re-sent */
+    s = tt_seg(8, 1.0401, S2C, A | TR_FIN, 5201, 1002, 0, 509); /* the FIN, sent before */
+    s.ip_id = 0x76a;
+    tt_feed(o, s);
+    const struct tr_conn *c = tt_c(o);
+    assert_int_equal(tt_count(o, TR_RULE_SEQ_FIN_MOVED), 0);
+    assert_int_equal(c->ep[1].st.ooo_segs, 1);
+    assert_int_equal(c->ep[1].st.retx_segs, 0);
+    assert_int_equal(tt_serious(o), 0);
+    tr_obs_free(o);
+}
+
+/* Data numbered below a packet of its sender captured before it: the
+ * original, delayed on the way to the capture, not a re-send (which would
+ * take a new identification). The server's packets 0x300-0x304: 0x301
+ * (5101) is delayed; 0x302 shows the hole, 0x304 re-sends 5101 (a
+ * retransmission: numbered above the packet that showed the hole), and the
+ * late original 0x301 comes last: out of order, no second retransmission. */
+static void test_data_numbered_below_its_senders_latest_is_not_a_resend(void **state)
+{
+    (void)state;
+    struct tr_obs *o = tt_hs("linux", 1, 0);
+    static const uint32_t seq[5] = {5001, 5201, 5301, 5101, 5101};
+    static const uint16_t id[5] = {0x300, 0x302, 0x303, 0x304, 0x301};
+    for (int i = 0; i < 5; i++) {
+        struct tr_seg s = tt_seg(4 + (uint64_t)i, 1.0 + i * 0.0001, S2C, A, seq[i], 1001, 100, 509);
+        s.ip_id = id[i];
+        tt_feed(o, s);
+    }
+    const struct tr_conn *c = tt_c(o);
+    assert_int_equal(c->ep[1].st.retx_segs, 1);
+    assert_int_equal(c->ep[1].st.ooo_segs, 1);
+    assert_int_equal(tt_frame(o, TR_RULE_CAP_REORDERED), 8);
+    tr_obs_free(o);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -730,6 +913,12 @@ int main(void)
         cmocka_unit_test(test_retransmitted_syn_is_timed_by_the_echoed_timestamp),
         cmocka_unit_test(test_rfc_profile_takes_no_sample_from_a_retransmitted_syn),
         cmocka_unit_test(test_vantage_uses_the_synack_that_answered_the_syn),
+        cmocka_unit_test(test_resend_after_a_later_transmission_was_delivered_is_rack),
+        cmocka_unit_test(test_rack_resend_from_merged_ring_entries),
+        cmocka_unit_test(test_rfc_profile_judges_a_rack_resend_as_a_timeout),
+        cmocka_unit_test(test_lower_ip_id_shows_an_old_ack_captured_late),
+        cmocka_unit_test(test_fin_captured_after_a_later_ack_fills_the_hole),
+        cmocka_unit_test(test_data_numbered_below_its_senders_latest_is_not_a_resend),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
