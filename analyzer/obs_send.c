@@ -143,11 +143,17 @@ void tr__note_id(struct tr_x *x)
     if (x->s->ipver != 4 || x->s->ip_id == 0)
         return;
     uint16_t step = (uint16_t)(x->s->ip_id - S->id_last);
-    if (step >= 1 && step <= 64) {
+    if (S->id_last == 0) { /* its first numbered packet (0 is never kept) */
+        S->id_last = x->s->ip_id;
+    } else if (step >= 1 && step <= 64) {
         S->id_run = (uint8_t)(S->id_run < 255 ? S->id_run + 1 : 255);
         S->id_last = x->s->ip_id;
     } else if (step == 0 || step >= 65536 - 1024) {
         /* the same packet again, or an earlier one */
+    } else if (step <= 1024 && tr__id_sequential(S)) {
+        /* packets not captured (lost before the capture point, or still
+         * on their way to it): the numbering goes on */
+        S->id_last = x->s->ip_id;
     } else {
         S->id_run = 0;
         S->id_last = x->s->ip_id;
