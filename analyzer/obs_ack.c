@@ -175,9 +175,10 @@ static void tr__ack_new(struct tr_x *x)
         tr__ack_behaviour(x, &a);
         tr__rack_advance(x, R, a.rack);
         /* data it re-sent is among what this ACK covers: a whole entry
-         * sent twice, or (merged entries are acknowledged in part) data
-         * re-sent at or above the old SND.UNA */
-        if (a.resent || (R->st.retx_segs && tr_seq_gt(R->resent_high, R->tcb.snd_una))) {
+         * sent twice, or (merged entries are acknowledged in part) the
+         * highest data it re-sent, between the old SND.UNA and the ACK */
+        if (a.resent || (R->st.retx_segs && tr_seq_gt(R->resent_high, R->tcb.snd_una) &&
+                         tr_seq_le(R->resent_high, x->s->ack))) {
             R->resent_acked_ts = x->s->ts_ns;
             R->resent_acked_una = x->s->ack;
         }
