@@ -183,7 +183,6 @@ void tr__timer_on_send(struct tr_x *x, uint32_t old_max);
 void tr__timer_on_ack(struct tr_x *x, struct tr_ep *data_sender);
 void tr__sack_info(struct tr_x *x);
 void tr__vantage(struct tr_obs *o, struct tr_conn *c);
-bool tr__id_sequential(const struct tr_ep *S);
 void tr__note_id(struct tr_x *x);
 bool tr__id_earlier(const struct tr_x *x);
 int64_t tr__rack_date(const struct tr_x *x, const struct tr_ep *D, const struct tr_txseg *e);

@@ -129,7 +129,7 @@ static void tr__count_retx(struct tr_x *x)
 
 /* The sender's IPv4 identifications have been running in sequence: two steps
  * of 1 to 64 in a row (about one chance in a million for random ones). */
-bool tr__id_sequential(const struct tr_ep *S) { return S->id_run >= 2; }
+static bool tr__id_sequential(const struct tr_ep *S) { return S->id_run >= 2; }
 
 /* Every IPv4 packet of the sender, pure ACKs included (Linux numbers the
  * packets of a connection in sequence; ID 0 marks packets sent for no
@@ -167,6 +167,14 @@ bool tr__id_earlier(const struct tr_x *x)
     const struct tr_ep *S = x->snd;
     return x->s->ipver == 4 && x->s->ip_id && tr__id_sequential(S) &&
            (int16_t)(x->s->ip_id - S->id_last) < 0;
+}
+
+/* Sent before a segment captured earlier, delayed on the way to the capture. */
+static void tr__mark_ooo(struct tr_x *x)
+{
+    x->ooo = true;
+    x->ws |= TR_WS_OUT_OF_ORDER;
+    x->snd->st.ooo_segs++;
 }
 
 /* Removes [lo, hi) from a hole (it may split in two). */
@@ -233,9 +241,7 @@ static bool tr__send_fill(struct tr_x *x)
     bool ooo = tr__fill_is_ooo(x, &r->gaps[i]);
     tr__gap_cut(r, (uint8_t)i, lo, hi);
     if (ooo) {
-        x->ooo = true;
-        x->ws |= TR_WS_OUT_OF_ORDER;
-        x->snd->st.ooo_segs++;
+        tr__mark_ooo(x);
         tr__ring_append(x, 1);
     } else {
         tr__count_retx(x);
@@ -308,9 +314,7 @@ static void tr__send_old(struct tr_x *x)
      * earlier still, the capture cannot tell: no retransmission is
      * counted or judged. */
     if (tr__id_earlier(x)) {
-        x->ooo = true;
-        x->ws |= TR_WS_OUT_OF_ORDER;
-        x->snd->st.ooo_segs++;
+        tr__mark_ooo(x);
         tr__find(x, TR_RULE_CAP_REORDERED, x->snd->id_last, x->s->ip_id, 1, 0);
         return;
     }
