@@ -149,6 +149,8 @@ enum {
     TR_EP_HOLE_SIGNALLED = 1u << 17, /* it repeated its ACK (or SACKed) since it last acked new data */
     TR_EP_SYN_TS_FIRST = 1u << 18, /* its first SYN / SYN-ACK of this attempt carried TSopt: syn_tsval_first */
     TR_EP_SYN_TS_LAST = 1u << 19,  /* its latest SYN / SYN-ACK carried TSopt: syn_tsval, syn_tsecr */
+    TR_EP_FULL_VARIED = 1u << 20,  /* its full segment changed with its options (SACK blocks) */
+    TR_EP_LAST_FULL = 1u << 21,    /* its latest new data filled a full segment */
 };
 
 struct tr_ep {
@@ -231,6 +233,8 @@ struct tr_ep {
     struct tr_pktsig sig[2];  /* its two latest distinct packets */
     uint16_t id_last;         /* IPv4 identification of its latest packet */
     uint8_t id_run;           /* how many packets in a row numbered it + 1..+64 */
+    uint16_t full_lo;         /* the smallest full segment its headers allowed (0: none yet) */
+    uint16_t small_full;      /* the full segment small_len fell short of */
 };
 
 enum tr_roles { TR_ROLES_UNKNOWN = 0, TR_ROLES_KNOWN };

@@ -203,6 +203,20 @@ void tr__sws_sender(struct tr_x *x, bool new_data);
 void tr__window_finish(struct tr_obs *o, struct tr_conn *c, int64_t capture_end);
 
 /* ---- helpers ---- */
+/* RFC 9293 §3.7.1: "Eff.snd.MSS = min(SendMSS+20, MMS_S) - TCPhdrsize -
+ * IPoptionsize". SendMSS is the MSS the peer announced (tcb.snd_mss); MMS_S,
+ * the largest message the sender's own side lets it send, shows in the
+ * capture only through the MSS the sender announced itself ("the effective
+ * MTU minus the fixed IP and TCP headers", same section; a Linux socket with
+ * TCP_MAXSEG announces and sends that size). The smaller of the two, before
+ * options; 0 when neither is known. */
+static inline uint32_t tr__send_mss(const struct tr_ep *S)
+{
+    uint32_t mss = S->tcb.snd_mss;
+    if (S->syn.has_mss && S->syn.mss && (!mss || S->syn.mss < mss))
+        mss = S->syn.mss;
+    return mss;
+}
 /* The window an endpoint advertises in s, in bytes; false when its scale is
  * unknown (mid-stream pickup, a SYN missing). */
 bool tr__adv_window(const struct tr_ep *e, const struct tr_seg *s, uint32_t *bytes);

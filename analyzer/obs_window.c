@@ -170,29 +170,67 @@ void tr__window_full(struct tr_x *x)
     }
 }
 
-/* MUST-38: a sender sends less than a full segment only when it has no more
- * to send (and pushes it), or the window allows no more. A small segment
- * without PSH followed at once by more new data, before any ACK, with room
- * in the window, is silly. */
+/* RFC 9293 §3.8.6.2.1, MUST-38: a sender sends less than a full segment
+ * only when it has no more to send (and pushes it), or the window allows no
+ * more. A small segment without PSH followed at once by more new data,
+ * before any ACK, with room in the window, is silly.
+ *
+ * Full is the effective send MSS less this segment's options (§3.7.1:
+ * "Eff.snd.MSS = min(SendMSS+20, MMS_S) - TCPhdrsize - IPoptionsize"), so it
+ * changes when SACK blocks come and go in the sender's headers (RFC 2018
+ * §3). A stack cuts its queued data at the size in force when it queued it
+ * (Linux keeps its GSO size per buffer): after such a change it sends runs
+ * of segments at the smaller size, and a remainder where a buffer cut at
+ * one size is sent at another. Neither is silly window syndrome, which is a
+ * sender making small segments one after another (RFC 813 §3): once the
+ * sender's full size has varied, the smallest full size it used is the
+ * measure, and one short segment right after full ones is such a
+ * remainder. */
+static uint32_t tr__sws_full(struct tr_ep *S, const struct tr_seg *s)
+{
+    uint32_t mss = tr__send_mss(S), opts = (uint32_t)(s->tcp_hlen - 20) + s->ip_opt_len;
+    if (mss <= opts)
+        return 0;
+    uint32_t full = mss - opts;
+    if (full > UINT16_MAX)
+        full = UINT16_MAX;
+    if (!S->full_lo)
+        S->full_lo = (uint16_t)full;
+    else if (full != S->full_lo) {
+        S->flags |= TR_EP_FULL_VARIED;
+        if (full < S->full_lo)
+            S->full_lo = (uint16_t)full;
+    }
+    return tr_ep_has(S, TR_EP_FULL_VARIED) ? S->full_lo : full;
+}
+
 void tr__sws_sender(struct tr_x *x, bool new_data)
 {
     struct tr_ep *S = x->snd;
     const struct tr_seg *s = x->s;
     if (tr_ep_has(S, TR_EP_SMALL_PENDING) && new_data && s->seq == S->small_end) {
-        uint32_t full = S->tcb.snd_mss ? S->tcb.snd_mss - (uint32_t)(s->tcp_hlen - 20) : 0;
-        const int64_t a[TR_FINDING_ARGS] = {S->small_len, full};
+        const int64_t a[TR_FINDING_ARGS] = {S->small_len, S->small_full};
         tr__find_at(x->o, x->c, TR_RULE_WIN_SWS_SENDER, x->dir, S->small_frame, s->ts_ns, a);
     }
     S->flags &= ~(uint32_t)TR_EP_SMALL_PENDING;
-    if (!new_data || !S->tcb.snd_mss || (s->flags & (TR_PSH | TR_FIN | TR_SYN)))
+    if (!new_data || (s->flags & TR_SYN))
         return;
-    uint32_t full = S->tcb.snd_mss - (uint32_t)(s->tcp_hlen - 20) - s->ip_opt_len;
+    uint32_t full = tr__sws_full(S, s);
+    bool after_full = tr_ep_has(S, TR_EP_LAST_FULL);
+    if (full && s->len >= full)
+        S->flags |= TR_EP_LAST_FULL;
+    else
+        S->flags &= ~(uint32_t)TR_EP_LAST_FULL;
+    if (!full || s->len >= full || (s->flags & (TR_PSH | TR_FIN)))
+        return;
+    if (after_full && tr_ep_has(S, TR_EP_FULL_VARIED))
+        return; /* the remainder of data queued at another size */
     const struct tr_ep *R = x->rcv;
-    bool room = tr_ep_has(R, TR_EP_RIGHT_KNOWN) && tr_seq_ge(R->last_ack + R->tcb.rcv_wnd, s->seq + s->len + full);
-    if (s->len < full && room) {
+    if (tr_ep_has(R, TR_EP_RIGHT_KNOWN) && tr_seq_ge(R->last_ack + R->tcb.rcv_wnd, s->seq + s->len + full)) {
         S->flags |= TR_EP_SMALL_PENDING;
         S->small_frame = s->frame;
         S->small_end = s->seq + s->len;
         S->small_len = s->len;
+        S->small_full = (uint16_t)full;
     }
 }

@@ -262,8 +262,9 @@ enum tr_class { TR_CLASS_PROTOCOL = 0, TR_CLASS_CAPTURE };
        "a window of 0 or >= {1}", "{0} bytes",                                                 \
        "opened a small window: the right edge moved by less than min(MSS, buffer/2)")        \
     XX(WIN_SWS_SENDER, "window.sws-sender", WARNING, PROTOCOL,                                 \
-       "RFC 9293 §3.8.6.2.1 MUST-38 (sender silly window syndrome avoidance)", "",             \
-       "a full segment of {1} bytes", "{0} bytes, more data right after",                      \
+       "RFC 9293 §3.8.6.2.1 MUST-38 (sender silly window syndrome avoidance); full segment: "  \
+       "§3.7.1 Eff.snd.MSS (the smaller of the two MSS announced, less this segment's options)",\
+       "", "a full segment of {1} bytes", "{0} bytes, more data right after",                  \
        "sent a small segment without PSH although the window and its own data allowed a "      \
        "full one")                                                                             \
     /* ---- acknowledgment behaviour (RFC 9293 §3.8.6.3, RFC 5681 §4.2) ---- */                \

@@ -395,6 +395,60 @@ static void test_small_segment_then_more_data_is_sender_sws(void **state)
     tr_obs_free(o);
 }
 
+/* RFC 9293 §3.7.1: the client announced MSS 536 (a socket with TCP_MAXSEG
+ * 536), the server 1460; the client's full segment is 536 bytes, not 1460. */
+static void test_full_segment_is_the_smaller_of_the_two_mss(void **state)
+{
+    (void)state;
+    struct tr_obs *o = tt_obs("linux");
+    struct tr_seg syn = tt_seg(1, 0, C2S, TR_SYN, 1000, 0, 0, 64240);
+    tt_syn_opts(&syn, 536, 7, 0, 0);
+    struct tr_seg sa = tt_seg(2, 0.010, S2C, TR_SYN | A, 5000, 1001, 0, 65160);
+    tt_syn_opts(&sa, 1460, 7, 0, 0);
+    tt_feed(o, syn);
+    tt_feed(o, sa);
+    tt_feed(o, tt_seg(3, 0.020, C2S, A, 1001, 5001, 0, 502));
+    tt_feed(o, tt_seg(4, 0.021, S2C, A, 5001, 1001, 0, 509));
+    tt_feed(o, tt_seg(5, 1.0, C2S, A, 1001, 5001, 536, 502));
+    tt_feed(o, tt_seg(6, 1.0001, C2S, A, 1537, 5001, 536, 502));
+    tt_feed(o, tt_seg(7, 1.0002, C2S, PA, 2073, 5001, 100, 502));
+    assert_int_equal(tt_count(o, TR_RULE_WIN_SWS_SENDER), 0);
+    tt_feed(o, tt_seg(8, 1.1, C2S, A, 2173, 5001, 300, 502)); /* 300 < 536: silly */
+    tt_feed(o, tt_seg(9, 1.1001, C2S, PA, 2473, 5001, 536, 502));
+    assert_int_equal(tt_count(o, TR_RULE_WIN_SWS_SENDER), 1);
+    assert_int_equal(tt_frame(o, TR_RULE_WIN_SWS_SENDER), 8);
+    assert_int_equal(tt_finding(o, TR_RULE_WIN_SWS_SENDER)->arg[1], 536);
+    tr_obs_free(o);
+}
+
+/* The server's full segment is 1460 less its options: 1448 while its
+ * segments carry a SACK block (12 bytes), 1460 after. A stack that cut its
+ * queued data at 1448 keeps sending 1448-byte segments, and leaves one
+ * short remainder where that data ends (Linux keeps the GSO size per
+ * buffer); a second short segment in a row is silly again. */
+static void test_segment_size_following_sack_blocks_is_not_sender_sws(void **state)
+{
+    (void)state;
+    struct tr_obs *o = tt_hs("linux", 1, 0);
+    tt_feed(o, tt_seg(4, 0.5, C2S, PA, 1101, 5001, 100, 502)); /* 1001-1101 lost upstream */
+    struct tr_seg d = tt_seg(5, 1.0, S2C, A, 5001, 1001, 1448, 509);
+    d.opt.nsack = 1;
+    d.opt.sack[0] = (struct tr_sack_block){1101, 1201};
+    d.tcp_hlen = 32; /* NOP NOP SACK(10) */
+    d.wire_len += 12;
+    tt_feed(o, d);
+    tt_feed(o, tt_seg(6, 1.001, C2S, PA, 1001, 5001, 100, 502)); /* the hole filled */
+    tt_feed(o, tt_seg(7, 1.002, S2C, A, 6449, 1201, 1448, 509)); /* no option: room for 1460 */
+    tt_feed(o, tt_seg(8, 1.0021, S2C, A, 7897, 1201, 1448, 509));
+    tt_feed(o, tt_seg(9, 1.0022, S2C, A, 9345, 1201, 500, 509));  /* the remainder */
+    tt_feed(o, tt_seg(10, 1.0023, S2C, A, 9845, 1201, 300, 509)); /* small again */
+    tt_feed(o, tt_seg(11, 1.0024, S2C, PA, 10145, 1201, 1448, 509));
+    assert_int_equal(tt_count(o, TR_RULE_WIN_SWS_SENDER), 1);
+    assert_int_equal(tt_frame(o, TR_RULE_WIN_SWS_SENDER), 10);
+    assert_int_equal(tt_finding(o, TR_RULE_WIN_SWS_SENDER)->arg[1], 1448);
+    tr_obs_free(o);
+}
+
 /* ---- acknowledgments ---- */
 
 static void test_ack_held_over_half_a_second_is_reported(void **state)
@@ -901,6 +955,8 @@ int main(void)
         cmocka_unit_test(test_closing_the_window_under_memory_pressure_passes_linux),
         cmocka_unit_test(test_small_window_opened_is_receiver_sws),
         cmocka_unit_test(test_small_segment_then_more_data_is_sender_sws),
+    cmocka_unit_test(test_full_segment_is_the_smaller_of_the_two_mss),
+    cmocka_unit_test(test_segment_size_following_sack_blocks_is_not_sender_sws),
         cmocka_unit_test(test_ack_held_over_half_a_second_is_reported),
         cmocka_unit_test(test_one_ack_for_four_full_segments_fails_rfc),
         cmocka_unit_test(test_stretch_acks_are_counted_under_linux),
