@@ -55,6 +55,25 @@ static bool tr__rst_in_syn_sent(struct tr_x *x)
 }
 
 /*
+ * RFC 9293 §3.10.7.1: a TCP with no connection (CLOSED) answers any segment
+ * but a RST, and "If the ACK bit is on, <SEQ=SEG.ACK><CTL=RST>". An
+ * endpoint whose FIN the peer has acknowledged may have closed for good (the
+ * passive closer leaves LAST-ACK for CLOSED); a segment the peer sent before
+ * it had that FIN (a retransmitted FIN or an ACK, overtaken on the way by the
+ * ACK of the FIN) then draws such a RST, numbered below the FIN, so below
+ * the peer's window: the peer drops it (§3.10.7.4, RFC 5961 §3.2), rightly,
+ * and the RST was right too. A RST without ACK, numbered at or below the
+ * sender's acknowledged FIN, is such an answer.
+ */
+static bool tr__rst_from_closed(const struct tr_x *x, uint32_t lo)
+{
+    const struct tr_tcb *t = &x->snd->tcb;
+    uint32_t seq = x->s->seq;
+    return !(x->s->flags & TR_ACK) && (t->flags & TR_TCB_FIN_SENT) && tr_seq_gt(lo, t->fin_seq) &&
+           tr_seq_le(seq, t->fin_seq) && tr_seq_gt(seq, t->iss);
+}
+
+/*
  * RFC 5961 §3.2: "1) If the RST bit is set and the sequence number is
  * outside the current receive window, silently drop the segment. 2) If the
  * RST bit is set and the sequence number exactly matches the next expected
@@ -75,7 +94,9 @@ static bool tr__rst_synchronized(struct tr_x *x)
     if (tr_seq_in_closed(seq, lo, hi))
         return true;
     uint32_t wnd = R->tcb.rcv_wnd ? R->tcb.rcv_wnd : 1;
-    if (tr_seq_in(seq, lo, lo + wnd))
+    if (tr__rst_from_closed(x, lo))
+        tr__find(x, TR_RULE_RST_CLOSED_ANSWER, tr__rel(S, lo), tr__rel(S, lo + wnd), tr__rel(S, seq), 0);
+    else if (tr_seq_in(seq, lo, lo + wnd))
         tr__find(x, TR_RULE_RST_NOT_EXACT, tr__rel(S, lo), tr__rel(S, seq), 0, 0);
     else
         tr__find(x, TR_RULE_RST_OUTSIDE_WINDOW, tr__rel(S, lo), tr__rel(S, lo + wnd),

@@ -281,6 +281,12 @@ enum tr_class { TR_CLASS_PROTOCOL = 0, TR_CLASS_CAPTURE };
        "current receive window, silently drop the segment\")", "",                             \
        "seq in [{0r}, {1r})", "seq = {2r}",                                                    \
        "RST outside the receiver's window: invalid, the connection is not reset")             \
+    XX(RST_CLOSED_ANSWER, "rst.closed-answer", INFO, PROTOCOL,                                \
+       "RFC 9293 §3.10.7.1 (CLOSED: \"If the ACK bit is on, <SEQ=SEG.ACK><CTL=RST>\"), "        \
+       "§3.10.7.4 and RFC 5961 §3.2 (the peer drops it)", "", "seq in [{0r}, {1r})",           \
+       "seq = {2r}",                                                                           \
+       "RST from an endpoint closed after its FIN was acknowledged, answering an older "       \
+       "segment of the peer: below the peer's window, dropped; neither side erred")           \
     XX(RST_NOT_EXACT, "rst.challenge", INFO, PROTOCOL,                                                   \
        "RFC 5961 §3.2 (in the window but not RCV.NXT: \"TCP MUST send an acknowledgment\")",   \
        "", "seq = {0r}", "seq = {1r}",                                                         \

@@ -1977,6 +1977,44 @@ with it, and the client closes normally 5 ms later.
 
 
 @case
+def case_rst_closed_answer():
+    """rst.closed-answer: a closed server answers the client's late FIN with a RST (info)"""
+    cv = Conv("crafted-rst-closed-answer")
+    hs = handshake(cv)
+    rs, t = rounds(cv, hs[2].t + 0.000020, 3)
+    f1 = cv.send("c", t, "FA", note="the client's FIN")
+    sf1 = cv.send("s", f1.arr + PROC, "FA", lost=True, note="the server's FIN+ACK, lost before the capture point")
+    f2 = cv.send("c", f1.t + RTO_LINUX, "FA", seq=f1.seq, delay=0.025,
+                 note="the client's FIN again (its timer); 25 ms late on the way: the server gets it last")
+    sf2 = cv.send("s", sf1.t + RTO_LINUX, "FA", seq=sf1.seq, note="the server's FIN again (its timer)")
+    ack = cv.send("c", sf2.arr + ACKPROC, "A", note="the client acknowledges the server's FIN: TIME-WAIT")
+    assert ack.arr < f2.arr, "the ACK of the FIN must overtake the late FIN"
+    rst = cv.send("s", f2.arr + ACKPROC, "R", seq=f2.ack,
+                  note="the server, CLOSED since the ACK of its FIN, answers the late FIN: <SEQ=SEG.ACK><CTL=RST>")
+    return spec(cv, "a RST from a closed endpoint answering a late segment",
+                """
+RFC 9293 §3.10.7.1: a TCP with no connection (CLOSED) answers any incoming
+segment but a RST with a RST, and "If the ACK bit is on,
+<SEQ=SEG.ACK><CTL=RST>". The passive closer is CLOSED as soon as its FIN is
+acknowledged (LAST-ACK, §3.10.7.4). The peer, in TIME-WAIT, finds that RST
+below its window and drops it (RFC 5961 §3.2). Nobody erred; tcpref reports
+the RST as information instead of as a RST outside the window.
+""", """
+The client closes (frame {f1}); the server's FIN+ACK is lost, so both FINs
+go again when the two retransmission timers expire: the client's (frame
+{f2}) is held 25 ms on the way (reordering), the server's (frame {sf2})
+reaches the client, which acknowledges it (frame {ack}). That ACK reaches
+the server before the late FIN does: the server is CLOSED when the FIN
+arrives and answers it with a RST numbered by the FIN's ACK field (frame
+{rst}): the server's FIN sequence number, one below the client's RCV.NXT.
+The same exchange occurs in real Linux traffic when two segments of one
+connection are processed on different CPUs (the benchmark captures of
+`../shared/bench` hold about ten per 300 MB).
+""", [M("rst.closed-answer", rst, "RST seq = the server's FIN, one below the client's RCV.NXT")],
+                f1=f1, f2=f2, sf2=sf2, ack=ack, rst=rst)
+
+
+@case
 def case_rst_bad_ack():
     """rst.bad-ack: the RST refusing a SYN acknowledges ISN instead of ISN + 1"""
     cv = Conv("crafted-rst-bad-ack")

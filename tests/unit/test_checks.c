@@ -681,6 +681,45 @@ static void test_rst_in_the_window_but_not_exact_asks_for_a_challenge_ack(void *
     tr_obs_free(o);
 }
 
+/* RFC 9293 §3.10.7.1: the server, CLOSED once the client acknowledged its
+ * FIN (frame 7), answers the client's retransmitted FIN (frame 6, which
+ * reached it after frame 7) with <SEQ=SEG.ACK><CTL=RST>: seq 5001, one below
+ * the client's RCV.NXT 5002. Not a reset of the connection, not a fault. */
+static void tt_fin_then_old_fin(struct tr_obs *o, uint8_t rst_flags)
+{
+    tt_handshake(o, 0);
+    tt_feed(o, tt_seg(4, 0.03, C2S, TR_FIN | A, 1001, 5001, 0, 502));
+    tt_feed(o, tt_seg(5, 0.04, S2C, TR_FIN | A, 5001, 1002, 0, 509));
+    tt_feed(o, tt_seg(6, 0.25, C2S, TR_FIN | A, 1001, 5001, 0, 502)); /* its timer, before 5 came */
+    tt_feed(o, tt_seg(7, 0.2501, C2S, A, 1002, 5002, 0, 502));
+    tt_feed(o, tt_seg(8, 0.2702, S2C, rst_flags, 5001, 0, 0, 0));
+}
+
+static void test_rst_from_a_closed_endpoint_answering_an_old_segment(void **state)
+{
+    (void)state;
+    struct tr_obs *o = tt_obs("linux");
+    tt_fin_then_old_fin(o, TR_RST);
+    const struct tr_conn *c = tt_conn(o, 0);
+    assert_int_equal(tt_frame(o, TR_RULE_RST_CLOSED_ANSWER), 8);
+    assert_int_equal(tt_finding(o, TR_RULE_RST_CLOSED_ANSWER)->arg[2], 1); /* seq, relative */
+    assert_int_equal(tt_count(o, TR_RULE_RST_OUTSIDE_WINDOW), 0);
+    assert_int_equal(c->end, TR_END_FIN);
+    tr_obs_free(o);
+}
+
+/* The same RST with ACK is no such answer (a CLOSED TCP answers with ACK only
+ * a segment without one, and then with SEQ=0): outside the window. */
+static void test_rst_ack_below_the_window_after_close_is_outside_it(void **state)
+{
+    (void)state;
+    struct tr_obs *o = tt_obs("linux");
+    tt_fin_then_old_fin(o, TR_RST | A);
+    assert_int_equal(tt_frame(o, TR_RULE_RST_OUTSIDE_WINDOW), 8);
+    assert_int_equal(tt_count(o, TR_RULE_RST_CLOSED_ANSWER), 0);
+    tr_obs_free(o);
+}
+
 static void test_data_after_own_rst_is_reported(void **state)
 {
     (void)state;
@@ -889,7 +928,9 @@ int main(void)
         cmocka_unit_test(test_rst_at_rcv_nxt_resets_the_connection),
         cmocka_unit_test(test_rst_outside_the_window_is_invalid_and_does_not_reset),
         cmocka_unit_test(test_rst_in_the_window_but_not_exact_asks_for_a_challenge_ack),
-        cmocka_unit_test(test_data_after_own_rst_is_reported),
+        cmocka_unit_test(test_rst_from_a_closed_endpoint_answering_an_old_segment),
+    cmocka_unit_test(test_rst_ack_below_the_window_after_close_is_outside_it),
+    cmocka_unit_test(test_data_after_own_rst_is_reported),
         cmocka_unit_test(test_rst_answering_a_syn_is_a_refused_connection),
         cmocka_unit_test(test_rst_not_acking_the_syn_is_invalid),
         cmocka_unit_test(test_new_syn_after_close_starts_a_new_connection),
