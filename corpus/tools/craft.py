@@ -2007,9 +2007,11 @@ reaches the client, which acknowledges it (frame {ack}). That ACK reaches
 the server before the late FIN does: the server is CLOSED when the FIN
 arrives and answers it with a RST numbered by the FIN's ACK field (frame
 {rst}): the server's FIN sequence number, one below the client's RCV.NXT.
-The same exchange occurs in real Linux traffic when two segments of one
-connection are processed on different CPUs (the benchmark captures of
-`../shared/bench` hold about ten per 300 MB).
+The same exchange is in real Linux traffic: the benchmark captures of
+`../shared/bench` hold about ten per 300 MB flow-heavy capture, each a RST
+without ACK at the server's FIN, 30 us after the client's ACK of that FIN
+and right after the client's retransmitted FIN (the two segments most
+likely handled on different CPUs on their way through the veth pair).
 """, [M("rst.closed-answer", rst, "RST seq = the server's FIN, one below the client's RCV.NXT")],
                 f1=f1, f2=f2, sf2=sf2, ack=ack, rst=rst)
 
