@@ -151,6 +151,7 @@ enum {
     TR_EP_SYN_TS_LAST = 1u << 19,  /* its latest SYN / SYN-ACK carried TSopt: syn_tsval, syn_tsecr */
     TR_EP_FULL_VARIED = 1u << 20,  /* its full segment changed with its options (SACK blocks) */
     TR_EP_LAST_FULL = 1u << 21,    /* its latest new data filled a full segment */
+    TR_EP_TSVAL_KNOWN = 1u << 22,  /* tsval_last is valid */
 };
 
 struct tr_ep {
@@ -164,7 +165,7 @@ struct tr_ep {
     uint32_t adv_right;       /* highest right edge it advertised (ack + window) */
     uint32_t last_win;        /* raw window of its last segment */
     uint32_t dupack_run;
-    uint32_t tsval_last;      /* TSval of its latest segment */
+    uint32_t tsval_last;      /* the highest TSval it sent (TR_EP_TSVAL_KNOWN) */
     uint32_t unseen_ack;      /* peer's ACK beyond this endpoint's SND.MAX (pending) */
     uint32_t unseen_from;     /* this endpoint's SND.MAX when that ACK was seen */
     uint64_t unseen_frame;

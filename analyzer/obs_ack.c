@@ -238,6 +238,15 @@ static void tr__probe_answer(struct tr_x *x)
         x->ws |= TR_WS_ZERO_WINDOW_PROBE_ACK;
 }
 
+/* The segment carries a TSval older than one its sender sent before (RFC
+ * 7323 §5.4: TSvals are monotone non-decreasing): sent earlier, captured
+ * later. */
+static bool tr__ts_earlier(const struct tr_x *x)
+{
+    const struct tr_ep *S = x->snd;
+    return x->s->opt.has_ts && tr_ep_has(S, TR_EP_TSVAL_KNOWN) && tr_seq_lt(x->s->opt.tsval, S->tsval_last);
+}
+
 /* RFC 9293 §3.4: acknowledgments are cumulative, so the ACK an endpoint
  * sends never moves back, except in a segment sent earlier and captured
  * later, which its TSval gives away, or within one tick of that clock its
@@ -248,7 +257,7 @@ static void tr__ack_old(struct tr_x *x)
     const struct tr_seg *s = x->s;
     if (x->retx || x->ooo || !tr_ep_has(S, TR_EP_ACK_SEEN) || !tr_seq_lt(s->ack, S->highest_ack))
         return;
-    if (s->opt.has_ts && tr_seq_lt(s->opt.tsval, S->tsval_last)) {
+    if (tr__ts_earlier(x)) {
         tr__find(x, TR_RULE_CAP_REORDERED, S->tsval_last, s->opt.tsval, 0, 0);
         x->stale = true;
     } else if (tr__id_earlier(x)) {
@@ -257,6 +266,24 @@ static void tr__ack_old(struct tr_x *x)
     } else
         tr__find(x, TR_RULE_ACK_BACKWARDS, tr__rel(x->rcv, S->highest_ack),
                  tr__rel(x->rcv, s->ack), 0, 0);
+}
+
+/* The same ACK again, in a pure ACK sent before the latest segment of its
+ * sender (its TSval, or its sequential IPv4 identification, is older) and
+ * captured after it: reported as such; tr__statement_ack takes its window
+ * for an older statement, no shrink (SHLD-14 is about the order the
+ * receiver sent them in). */
+static void tr__ack_same_old(struct tr_x *x)
+{
+    const struct tr_ep *S = x->snd;
+    const struct tr_seg *s = x->s;
+    if (x->seqlen || !tr_ep_has(S, TR_EP_ACK_SEEN) || s->ack != S->highest_ack)
+        return;
+    if (tr__ts_earlier(x)) {
+        tr__find(x, TR_RULE_CAP_REORDERED, S->tsval_last, s->opt.tsval, 0, 0);
+    } else if (tr__id_earlier(x)) {
+        tr__find(x, TR_RULE_CAP_REORDERED, S->id_last, s->ip_id, 1, 0);
+    }
 }
 
 /* SEG.ACK > SND.NXT: remembered until the receiver's next segment tells
@@ -315,6 +342,7 @@ void tr__receive_ack(struct tr_x *x)
                 x->snd->hole_until = R->tcb.snd_max;
             x->snd->flags |= TR_EP_HOLE_SIGNALLED;
         }
+        tr__ack_same_old(x);
         tr__ack_dup(x);
         break;
     case TR_ACK_OLD:
@@ -380,8 +408,12 @@ static void tr__statement_ack(struct tr_x *x)
     struct tr_ep *S = x->snd;
     const struct tr_seg *s = x->s;
     /* A statement older than the latest one (captured reordered) says
-     * nothing new: its window is not a shrink, its ACK not a step back. */
-    if (!(s->flags & TR_ACK) || x->stale)
+     * nothing new: its window is not a shrink, its ACK not a step back. A
+     * data segment sent before the latest segment and captured after it is
+     * one too, whatever its ACK. The IPv4 identification alone decides
+     * only for a segment without data: one whose data comes in sequence
+     * order outweighs it (some stacks repeat or skip identifications). */
+    if (!(s->flags & TR_ACK) || x->stale || x->ooo || tr__ts_earlier(x) || (!x->seqlen && tr__id_earlier(x)))
         return;
     if (!tr_ep_has(S, TR_EP_ACK_SEEN) || tr_seq_gt(s->ack, S->highest_ack))
         S->highest_ack = s->ack;
@@ -407,9 +439,11 @@ void tr__sender_statement(struct tr_x *x)
 {
     struct tr_ep *S = x->snd;
     const struct tr_seg *s = x->s;
-    if (s->opt.has_ts)
-        S->tsval_last = s->opt.tsval;
     tr__statement_ack(x);
+    if (s->opt.has_ts && (!tr_ep_has(S, TR_EP_TSVAL_KNOWN) || tr_seq_gt(s->opt.tsval, S->tsval_last))) {
+        S->tsval_last = s->opt.tsval;
+        S->flags |= TR_EP_TSVAL_KNOWN;
+    }
     S->last_win = s->win;
 }
 

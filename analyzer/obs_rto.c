@@ -87,18 +87,28 @@ void tr__rtt_sample(struct tr_obs *o, struct tr_conn *c, unsigned ep, int64_t ca
 
 /* The transmission of e's SYN (or SYN-ACK) whose TSval the peer echoed:
  * the first of the attempt, else the latest (the earliest wins when both
- * carried the same TSval, as the sender's clock dates it). */
+ * carried the same TSval, as the sender's clock dates it). One sent in
+ * between (three or more transmissions: the peer kept the TSval of the one
+ * that reached it first) is dated by the sender's timestamp clock, whose
+ * rate the first and the latest give (RFC 7323 §5.4: "proportional to real
+ * time"): within a tick of that clock, 1 ms on Linux. */
 static bool tr__syn_echoed(const struct tr_ep *e, uint32_t tsecr, int64_t *sent)
 {
-    if (tr_ep_has(e, TR_EP_SYN_TS_FIRST) && e->syn_tsval_first == tsecr) {
+    bool first = tr_ep_has(e, TR_EP_SYN_TS_FIRST), last = tr_ep_has(e, TR_EP_SYN_TS_LAST);
+    if (first && e->syn_tsval_first == tsecr) {
         *sent = e->first_syn_ts;
         return true;
     }
-    if (tr_ep_has(e, TR_EP_SYN_TS_LAST) && e->syn_tsval == tsecr) {
+    if (last && e->syn_tsval == tsecr) {
         *sent = e->syn_ts;
         return true;
     }
-    return false;
+    if (!first || !last || e->st.syn < 3 || !tr_seq_lt(e->syn_tsval_first, tsecr) ||
+        !tr_seq_lt(tsecr, e->syn_tsval) || e->syn_ts <= e->first_syn_ts)
+        return false;
+    double frac = (double)(uint32_t)(tsecr - e->syn_tsval_first) / (double)(uint32_t)(e->syn_tsval - e->syn_tsval_first);
+    *sent = e->first_syn_ts + (int64_t)(frac * (double)(e->syn_ts - e->first_syn_ts));
+    return true;
 }
 
 /* The handshake's own samples, when each endpoint sent its SYN once: the

@@ -367,6 +367,75 @@ static void test_right_edge_moving_left_is_a_shrunk_window(void **state)
     tr_obs_free(o);
 }
 
+/* Client ACKs of 5001, windows 502, 504, 510 (IPv4 IDs 100, 101, 103), then
+ * one with window 505 and ID `last_id`. */
+static struct tr_obs *tt_acks_then(uint16_t last_id)
+{
+    struct tr_obs *o = tt_hs("linux", 0, 0);
+    const uint16_t id[4] = {100, 101, 103, last_id}, win[4] = {502, 504, 510, 505};
+    for (int k = 0; k < 4; k++) {
+        struct tr_seg a = tt_seg(4 + (uint64_t)k, 1.0 + k * 0.001, C2S, A, 1001, 5001, 0, win[k]);
+        a.ip_id = id[k];
+        tt_feed(o, a);
+    }
+    tr_obs_finish(o);
+    return o;
+}
+
+/* RFC 9293 §3.8.6 SHLD-14 is about the order the receiver sent its windows
+ * in: the ACK with ID 102 was sent before the one with ID 103 and captured
+ * after it, so its smaller window is an older statement, not a shrink. */
+static void test_older_window_captured_late_is_no_shrink(void **state)
+{
+    (void)state;
+    struct tr_obs *o = tt_acks_then(102);
+    assert_int_equal(tt_count(o, TR_RULE_WIN_SHRUNK), 0);
+    assert_int_equal(tt_frame(o, TR_RULE_CAP_REORDERED), 7);
+    tr_obs_free(o);
+    o = tt_acks_then(104); /* sent after: 5 x 128 bytes less, a shrink */
+    assert_int_equal(tt_frame(o, TR_RULE_WIN_SHRUNK), 7);
+    assert_int_equal(tt_finding(o, TR_RULE_WIN_SHRUNK)->arg[2], 5 * 128);
+    assert_int_equal(tt_count(o, TR_RULE_CAP_REORDERED), 0);
+    tr_obs_free(o);
+}
+
+/* The same by timestamps (RFC 7323 §5.4: TSvals never decrease). */
+static void test_older_tsval_window_captured_late_is_no_shrink(void **state)
+{
+    (void)state;
+    struct tr_obs *o = tt_hs("linux", 0, 1);
+    struct tr_seg a = tt_seg(4, 1.0, C2S, A, 1001, 5001, 0, 510);
+    tt_ts(&a, 2000, 0);
+    struct tr_seg b = tt_seg(5, 1.001, C2S, A, 1001, 5001, 0, 505);
+    tt_ts(&b, 1999, 0);
+    tt_feed(o, a);
+    tt_feed(o, b);
+    tr_obs_finish(o);
+    assert_int_equal(tt_count(o, TR_RULE_WIN_SHRUNK), 0);
+    assert_int_equal(tt_frame(o, TR_RULE_CAP_REORDERED), 5);
+    tr_obs_free(o);
+}
+
+/* A data segment sent before the latest one and captured after it (the
+ * hole it fills shows it, its older TSval says it was no retransmission)
+ * carries an older window too. */
+static void test_window_of_a_late_data_segment_is_no_shrink(void **state)
+{
+    (void)state;
+    struct tr_obs *o = tt_hs("linux", 0, 1);
+    const uint32_t seq[3] = {5001, 7001, 6001}, tsv[3] = {100, 101, 100};
+    const uint16_t win[3] = {509, 515, 510};
+    for (int k = 0; k < 3; k++) {
+        struct tr_seg d = tt_seg(4 + (uint64_t)k, 1.0 + k * 0.0001, S2C, A, seq[k], 1001, 1000, win[k]);
+        tt_ts(&d, tsv[k], 0);
+        tt_feed(o, d);
+    }
+    tr_obs_finish(o);
+    assert_int_equal(tt_count(o, TR_RULE_WIN_SHRUNK), 0);
+    assert_int_equal(tr_obs_conn(o, 0)->ep[1].st.ooo_segs, 1);
+    tr_obs_free(o);
+}
+
 static void test_closing_the_window_under_memory_pressure_passes_linux(void **state)
 {
     (void)state;
@@ -707,6 +776,37 @@ static void test_rfc_profile_takes_no_sample_from_a_retransmitted_syn(void **sta
     tr_obs_free(o);
 }
 
+/* Three SYNs (TSval 100, 1100, 2100 at 0, 1 and 2 s); the server kept the
+ * second, the first having been lost before it, and its SYN-ACK to the third
+ * echoes 1100. The capture has no frame with that TSval's send time alone:
+ * the client's timestamp clock (1000 ticks between the first and the third,
+ * 2 s apart) dates it at 1.0 s, so the sample is 2.0001 - 1.0 + 0.0001 (the
+ * client's side) = 1.0002 s. */
+static void test_syn_echoed_between_first_and_latest_is_dated_by_its_clock(void **state)
+{
+    (void)state;
+    struct tr_obs *o = tt_obs("linux");
+    struct tr_seg syn = tt_seg(1, 0, C2S, TR_SYN, 1000, 0, 0, 64240);
+    tt_syn_opts(&syn, 1460, 7, 1, 1);
+    for (int k = 0; k < 3; k++) {
+        syn.frame = 1 + (uint64_t)k;
+        syn.ts_ns = k * 1000000000LL;
+        tt_ts(&syn, 100 + 1000 * (uint32_t)k, 0);
+        tt_feed(o, syn);
+    }
+    struct tr_seg sa = tt_seg(4, 2.0001, S2C, TR_SYN | A, 5000, 1001, 0, 65160);
+    tt_syn_opts(&sa, 1460, 7, 1, 1);
+    tt_ts(&sa, 7000, 1100);
+    tt_feed(o, sa);
+    struct tr_seg a = tt_seg(5, 2.0002, C2S, A, 1001, 5001, 0, 502);
+    tt_ts(&a, 2100, 7000);
+    tt_feed(o, a);
+    const struct tr_conn *c = tr_obs_conn(o, 0);
+    assert_int_equal(c->ep[0].tcb.rtt.nsamples, 1);
+    assert_int_equal(c->ep[0].tcb.rtt.srtt_ns, 1000200000);
+    tr_obs_free(o);
+}
+
 /* The capture point from a handshake captured next to the server, whose
  * first SYN-ACK (35 us after the SYN) was lost beyond it: the server's side
  * is that answer, not the SYN-ACK its timer sent 1 s later; the client's side
@@ -952,7 +1052,10 @@ int main(void)
         cmocka_unit_test(test_zero_window_probes_without_backoff_are_reported),
         cmocka_unit_test(test_backed_off_zero_window_probes_are_fine),
         cmocka_unit_test(test_right_edge_moving_left_is_a_shrunk_window),
-        cmocka_unit_test(test_closing_the_window_under_memory_pressure_passes_linux),
+        cmocka_unit_test(test_older_window_captured_late_is_no_shrink),
+    cmocka_unit_test(test_older_tsval_window_captured_late_is_no_shrink),
+    cmocka_unit_test(test_window_of_a_late_data_segment_is_no_shrink),
+    cmocka_unit_test(test_closing_the_window_under_memory_pressure_passes_linux),
         cmocka_unit_test(test_small_window_opened_is_receiver_sws),
         cmocka_unit_test(test_small_segment_then_more_data_is_sender_sws),
     cmocka_unit_test(test_full_segment_is_the_smaller_of_the_two_mss),
@@ -969,7 +1072,8 @@ int main(void)
         cmocka_unit_test(test_abandoned_connection_attempt_is_not_a_stall),
         cmocka_unit_test(test_retransmitted_syn_is_timed_by_the_echoed_timestamp),
         cmocka_unit_test(test_rfc_profile_takes_no_sample_from_a_retransmitted_syn),
-        cmocka_unit_test(test_vantage_uses_the_synack_that_answered_the_syn),
+        cmocka_unit_test(test_syn_echoed_between_first_and_latest_is_dated_by_its_clock),
+    cmocka_unit_test(test_vantage_uses_the_synack_that_answered_the_syn),
         cmocka_unit_test(test_resend_after_a_later_transmission_was_delivered_is_rack),
         cmocka_unit_test(test_rack_resend_from_merged_ring_entries),
         cmocka_unit_test(test_rfc_profile_judges_a_rack_resend_as_a_timeout),
