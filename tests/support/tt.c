@@ -108,17 +108,19 @@ unsigned tt_serious(const struct tr_obs *o)
     return n;
 }
 
-uint64_t tt_handshake(struct tr_obs *o, double t0)
+uint64_t tt_handshake_with(struct tr_obs *o, double t0, uint16_t client_mss, uint16_t ack_win)
 {
     struct tr_seg syn = tt_seg(1, t0, TT_C2S, TR_SYN, 1000, 0, 0, 64240);
-    tt_syn_opts(&syn, 1460, 7, 1, 0);
+    tt_syn_opts(&syn, client_mss, 7, 1, 0);
     struct tr_seg synack = tt_seg(2, t0 + 0.010, TT_S2C, TR_SYN | TR_ACK, 5000, 1001, 0, 65160);
     tt_syn_opts(&synack, 1460, 7, 1, 0);
     tt_feed(o, syn);
     tt_feed(o, synack);
-    tt_feed(o, tt_seg(3, t0 + 0.020, TT_C2S, TR_ACK, 1001, 5001, 0, 502));
+    tt_feed(o, tt_seg(3, t0 + 0.020, TT_C2S, TR_ACK, 1001, 5001, 0, ack_win));
     return 4;
 }
+
+uint64_t tt_handshake(struct tr_obs *o, double t0) { return tt_handshake_with(o, t0, 1460, 502); }
 
 FILE *tt_pcap_open(const char *path, uint32_t magic, uint32_t linktype, uint32_t snaplen)
 {

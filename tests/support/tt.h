@@ -40,6 +40,9 @@ unsigned tt_serious(const struct tr_obs *o);
 /* A standard handshake, frames 1-3, ISNs 1000 (client) and 5000 (server),
  * MSS 1460, wscale 7, SACK, no timestamps; returns the next frame number. */
 uint64_t tt_handshake(struct tr_obs *o, double t0);
+/* The same with the client's MSS and the window of its ACK (frame 3, raw,
+ * scaled by 7) chosen. */
+uint64_t tt_handshake_with(struct tr_obs *o, double t0, uint16_t client_mss, uint16_t ack_win);
 
 /* Writers for synthetic capture files. */
 FILE *tt_pcap_open(const char *path, uint32_t magic, uint32_t linktype, uint32_t snaplen);

@@ -428,13 +428,7 @@ static void test_data_beyond_the_advertised_window_is_reported(void **state)
 {
     (void)state;
     struct tr_obs *o = tt_obs("linux");
-    struct tr_seg syn = tt_seg(1, 0, C2S, TR_SYN, 1000, 0, 0, 64240);
-    tt_syn_opts(&syn, 1460, 7, 1, 0);
-    struct tr_seg sa = tt_seg(2, 0.01, S2C, TR_SYN | A, 5000, 1001, 0, 65160);
-    tt_syn_opts(&sa, 1460, 7, 1, 0);
-    tt_feed(o, syn);
-    tt_feed(o, sa);
-    tt_feed(o, tt_seg(3, 0.02, C2S, A, 1001, 5001, 0, 10)); /* window 10 << 7 = 1280 */
+    tt_handshake_with(o, 0, 1460, 10); /* window 10 << 7 = 1280 */
     tt_feed(o, tt_seg(5, 0.04, S2C, PA, 5001, 1001, 1000, 509));
     tt_feed(o, tt_seg(6, 0.041, S2C, PA, 6001, 1001, 1000, 509)); /* ends 720 bytes past */
     assert_int_equal(tt_frame(o, TR_RULE_SEQ_OUTSIDE_WINDOW), 6);

@@ -470,13 +470,7 @@ static void test_full_segment_is_the_smaller_of_the_two_mss(void **state)
 {
     (void)state;
     struct tr_obs *o = tt_obs("linux");
-    struct tr_seg syn = tt_seg(1, 0, C2S, TR_SYN, 1000, 0, 0, 64240);
-    tt_syn_opts(&syn, 536, 7, 0, 0);
-    struct tr_seg sa = tt_seg(2, 0.010, S2C, TR_SYN | A, 5000, 1001, 0, 65160);
-    tt_syn_opts(&sa, 1460, 7, 0, 0);
-    tt_feed(o, syn);
-    tt_feed(o, sa);
-    tt_feed(o, tt_seg(3, 0.020, C2S, A, 1001, 5001, 0, 502));
+    tt_handshake_with(o, 0, 536, 502);
     tt_feed(o, tt_seg(4, 0.021, S2C, A, 5001, 1001, 0, 509));
     tt_feed(o, tt_seg(5, 1.0, C2S, A, 1001, 5001, 536, 502));
     tt_feed(o, tt_seg(6, 1.0001, C2S, A, 1537, 5001, 536, 502));
