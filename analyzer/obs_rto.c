@@ -106,8 +106,9 @@ static bool tr__syn_echoed(const struct tr_ep *e, uint32_t tsecr, int64_t *sent)
     if (!first || !last || e->st.syn < 3 || !tr_seq_lt(e->syn_tsval_first, tsecr) ||
         !tr_seq_lt(tsecr, e->syn_tsval) || e->syn_ts <= e->first_syn_ts)
         return false;
+    /* frac < 1 and the span saturated: the date stays below syn_ts */
     double frac = (double)(uint32_t)(tsecr - e->syn_tsval_first) / (double)(uint32_t)(e->syn_tsval - e->syn_tsval_first);
-    *sent = e->first_syn_ts + (int64_t)(frac * (double)(e->syn_ts - e->first_syn_ts));
+    *sent = e->first_syn_ts + (int64_t)(frac * (double)tr__since(e->syn_ts, e->first_syn_ts));
     return true;
 }
 
