@@ -260,7 +260,7 @@ static void tr__ack_old(struct tr_x *x)
     if (tr__ts_earlier(x)) {
         tr__find(x, TR_RULE_CAP_REORDERED, S->tsval_last, s->opt.tsval, 0, 0);
         x->stale = true;
-    } else if (tr__id_earlier(x)) {
+    } else if (tr__id_earlier(x) || tr__id_just_below(x)) {
         tr__find(x, TR_RULE_CAP_REORDERED, S->id_last, s->ip_id, 1, 0);
         x->stale = true;
     } else

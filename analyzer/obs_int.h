@@ -185,6 +185,7 @@ void tr__sack_info(struct tr_x *x);
 void tr__vantage(struct tr_obs *o, struct tr_conn *c);
 void tr__note_id(struct tr_x *x);
 bool tr__id_earlier(const struct tr_x *x);
+bool tr__id_just_below(const struct tr_x *x);
 int64_t tr__rack_date(const struct tr_x *x, const struct tr_ep *D, const struct tr_txseg *e);
 void tr__rack_advance(struct tr_x *x, struct tr_ep *D, int64_t xmit);
 void tr__handshake_samples(struct tr_obs *o, struct tr_conn *c, const struct tr_seg *ack);

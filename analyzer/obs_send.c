@@ -169,6 +169,18 @@ bool tr__id_earlier(const struct tr_x *x)
            (int16_t)(x->s->ip_id - S->id_last) < 0;
 }
 
+/* Before the sender's numbering is shown sequential (at the start of a
+ * connection): its latest numbered packet was this one + 1..64. A random
+ * identification lands there once in a thousand: evidence enough to call
+ * an ACK that went back a reordering rather than accuse the receiver, not
+ * to take data for a late original. */
+bool tr__id_just_below(const struct tr_x *x)
+{
+    const struct tr_ep *S = x->snd;
+    int16_t step = (int16_t)(x->s->ip_id - S->id_last);
+    return x->s->ipver == 4 && x->s->ip_id && S->id_last && !tr__id_sequential(S) && step < 0 && step >= -64;
+}
+
 /* Sent before a segment captured earlier, delayed on the way to the capture. */
 static void tr__mark_ooo(struct tr_x *x)
 {

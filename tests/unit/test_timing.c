@@ -911,6 +911,30 @@ static void test_rfc_profile_judges_a_rack_resend_as_a_timeout(void **state)
  * below an ACK captured before it was sent before that one. Its lower ACK
  * is the capture's reordering (capture.reordered, by IP ID), not an ACK
  * moving backwards; the same ACK with a higher number is. */
+/* The server's first numbered packets: an ACK of 1201 (ID 0x625e), then
+ * one of 1101 numbered 0x625d, sent before it (Linux numbers a
+ * connection's packets in sequence; the SYN-ACK carried ID 0). One ID is no
+ * sequence yet, but one just below it is evidence enough against
+ * ack.backwards; one far from it is not. */
+static void test_ack_just_below_the_first_id_is_no_step_back(void **state)
+{
+    (void)state;
+    for (int near = 0; near < 2; near++) {
+        struct tr_obs *o = tt_hs("linux", 1, 0);
+        tt_feed(o, tt_seg(4, 1.0, C2S, A, 1001, 5001, 100, 502));
+        tt_feed(o, tt_seg(5, 1.0001, C2S, PA, 1101, 5001, 100, 502));
+        struct tr_seg a = tt_seg(6, 1.01, S2C, A, 5001, 1201, 0, 509);
+        a.ip_id = 0x625e;
+        tt_feed(o, a);
+        a = tt_seg(7, 1.0101, S2C, A, 5001, 1101, 0, 509);
+        a.ip_id = near ? 0x625d : 0x1000;
+        tt_feed(o, a);
+        assert_int_equal(tt_count(o, TR_RULE_ACK_BACKWARDS), near ? 0 : 1);
+        assert_int_equal(tt_frame(o, TR_RULE_CAP_REORDERED), near ? 7 : 0);
+        tr_obs_free(o);
+    }
+}
+
 static void test_lower_ip_id_shows_an_old_ack_captured_late(void **state)
 {
     (void)state;
@@ -1072,6 +1096,7 @@ int main(void)
         cmocka_unit_test(test_rack_resend_from_merged_ring_entries),
         cmocka_unit_test(test_rfc_profile_judges_a_rack_resend_as_a_timeout),
         cmocka_unit_test(test_lower_ip_id_shows_an_old_ack_captured_late),
+        cmocka_unit_test(test_ack_just_below_the_first_id_is_no_step_back),
         cmocka_unit_test(test_fin_captured_after_a_later_ack_fills_the_hole),
         cmocka_unit_test(test_data_numbered_below_its_senders_latest_is_not_a_resend),
         cmocka_unit_test(test_numbering_goes_on_across_packets_not_captured),
