@@ -247,6 +247,21 @@ static bool tr__ts_earlier(const struct tr_x *x)
     return x->s->opt.has_ts && tr_ep_has(S, TR_EP_TSVAL_KNOWN) && tr_seq_lt(x->s->opt.tsval, S->tsval_last);
 }
 
+/* capture.reordered when the segment's TSval, or its IPv4 identification
+ * (or `id_weak`, the caller's weaker reading of it), shows it was sent
+ * before its sender's latest; true when reported. */
+static bool tr__late_reported(struct tr_x *x, bool id_weak)
+{
+    const struct tr_ep *S = x->snd;
+    if (tr__ts_earlier(x))
+        tr__find(x, TR_RULE_CAP_REORDERED, S->tsval_last, x->s->opt.tsval, 0, 0);
+    else if (tr__id_earlier(x) || id_weak)
+        tr__find(x, TR_RULE_CAP_REORDERED, S->id_last, x->s->ip_id, 1, 0);
+    else
+        return false;
+    return true;
+}
+
 /* RFC 9293 §3.4: acknowledgments are cumulative, so the ACK an endpoint
  * sends never moves back, except in a segment sent earlier and captured
  * later, which its TSval gives away, or within one tick of that clock its
@@ -257,13 +272,9 @@ static void tr__ack_old(struct tr_x *x)
     const struct tr_seg *s = x->s;
     if (x->retx || x->ooo || !tr_ep_has(S, TR_EP_ACK_SEEN) || !tr_seq_lt(s->ack, S->highest_ack))
         return;
-    if (tr__ts_earlier(x)) {
-        tr__find(x, TR_RULE_CAP_REORDERED, S->tsval_last, s->opt.tsval, 0, 0);
+    if (tr__late_reported(x, tr__id_just_below(x)))
         x->stale = true;
-    } else if (tr__id_earlier(x) || tr__id_just_below(x)) {
-        tr__find(x, TR_RULE_CAP_REORDERED, S->id_last, s->ip_id, 1, 0);
-        x->stale = true;
-    } else
+    else
         tr__find(x, TR_RULE_ACK_BACKWARDS, tr__rel(x->rcv, S->highest_ack),
                  tr__rel(x->rcv, s->ack), 0, 0);
 }
@@ -279,11 +290,7 @@ static void tr__ack_same_old(struct tr_x *x)
     const struct tr_seg *s = x->s;
     if (x->seqlen || !tr_ep_has(S, TR_EP_ACK_SEEN) || s->ack != S->highest_ack)
         return;
-    if (tr__ts_earlier(x)) {
-        tr__find(x, TR_RULE_CAP_REORDERED, S->tsval_last, s->opt.tsval, 0, 0);
-    } else if (tr__id_earlier(x)) {
-        tr__find(x, TR_RULE_CAP_REORDERED, S->id_last, s->ip_id, 1, 0);
-    }
+    tr__late_reported(x, false);
 }
 
 /* SEG.ACK > SND.NXT: remembered until the receiver's next segment tells
