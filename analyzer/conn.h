@@ -205,6 +205,7 @@ struct tr_ep {
     int64_t resent_acked_ts;  /* the latest ACK that acknowledged data it had re-sent, */
     uint32_t resent_acked_una;/* and the SND.UNA it left */
     uint32_t resent_high;     /* the highest end of data it re-sent (st.retx_segs > 0) */
+    uint32_t last_rtx_end;    /* the end of its latest re-send (st.retx_segs > 0) */
     uint32_t recovery_point;  /* SND.MAX when loss recovery began */
     uint32_t sack_high;       /* highest octet the peer SACKed above SND.UNA */
     uint32_t beyond_low, beyond_high; /* data it sent beyond the peer's window */

@@ -156,6 +156,14 @@ static void tr__ack_state_events(struct tr_x *x)
         tr__transition(x->o, x->c, r, TR_EV_RCV_ACK_OF_FIN, s->frame, s->ts_ns);
 }
 
+/* This ACK of new data covers re-sent data ending at end: above the old
+ * SND.UNA, at or below the ACK. */
+static bool tr__covers_resend(const struct tr_x *x, uint32_t end)
+{
+    const struct tr_ep *R = x->rcv;
+    return R->st.retx_segs && tr_seq_gt(end, R->tcb.snd_una) && tr_seq_le(end, x->s->ack);
+}
+
 static void tr__ack_new(struct tr_x *x)
 {
     struct tr_ep *R = x->rcv;
@@ -176,9 +184,10 @@ static void tr__ack_new(struct tr_x *x)
         tr__rack_advance(x, R, a.rack);
         /* data it re-sent is among what this ACK covers: a whole entry
          * sent twice, or (merged entries are acknowledged in part) the
-         * highest data it re-sent, between the old SND.UNA and the ACK */
-        if (a.resent || (R->st.retx_segs && tr_seq_gt(R->resent_high, R->tcb.snd_una) &&
-                         tr_seq_le(R->resent_high, x->s->ack))) {
+         * highest data it re-sent, or its latest re-send, between the old
+         * SND.UNA and the ACK (in a long recovery the sender may already
+         * have re-sent data above the ACK, then a hole below it) */
+        if (a.resent || tr__covers_resend(x, R->resent_high) || tr__covers_resend(x, R->last_rtx_end)) {
             R->resent_acked_ts = x->s->ts_ns;
             R->resent_acked_una = x->s->ack;
         }

@@ -122,6 +122,7 @@ static void tr__count_retx(struct tr_x *x)
     uint32_t end = x->s->seq + x->seqlen;
     if (!x->snd->st.retx_segs || tr_seq_gt(end, x->snd->resent_high))
         x->snd->resent_high = end;
+    x->snd->last_rtx_end = end;
     x->snd->st.retx_segs++;
     x->snd->st.retx_bytes += x->s->len;
     x->ws |= tr__rtx_ws[tr__resend(x)];
