@@ -449,6 +449,16 @@ static int64_t tr__still_backed_off(const struct tr_x *x, int64_t unfloored)
     return 2 * rto + tr__tol(x->o, 2 * rto) + tr__side(x->c, x->dir);
 }
 
+/* The sender's timer backed off before in this capture (§5.5): a timeout
+ * of its own seen earlier (this one is already counted), or its SYN's. A
+ * timer that never backed off and fires late is late (a busy host, or
+ * re-sends lost before the capture), not left backed off, and RFC 6298
+ * §2.4 itself recommends a 1 s minimum. */
+static bool tr__backed_off_before(const struct tr_ep *S)
+{
+    return S->st.rtx[TR_RTX_RTO] > 1 || tr_tcb_has(&S->tcb, TR_TCB_SYN_TIMEDOUT);
+}
+
 /* The first timeout of this data: not before the estimator's RTO (§5), not
  * below the profile's minimum (§2.4), 3 s after a SYN timeout (§5.7). */
 static void tr__judge_first(const struct tr_x *x, struct tr__judge *j, bool syn)
@@ -464,7 +474,7 @@ static void tr__judge_first(const struct tr_x *x, struct tr__judge *j, bool syn)
     } else if (!syn && j->observed < p->rto.min_ns - tr__tol(x->o, p->rto.min_ns)) {
         j->rule = TR_RULE_RTO_BELOW_MIN;
         j->a1 = p->rto.min_ns;
-    } else if (!syn && S->tcb.rtt.backoff == 0 && S->tcb.rtt.nsamples &&
+    } else if (!syn && S->tcb.rtt.backoff == 0 && S->tcb.rtt.nsamples && tr__backed_off_before(S) &&
                x->s->ts_ns - S->timer_late > tr__still_backed_off(x, j->expected)) {
         /* Too late only counted from the latest repeat of the ACK that
          * restarted the timer: the first may not have reached the sender. */
