@@ -152,6 +152,10 @@ enum {
     TR_EP_FULL_VARIED = 1u << 20,  /* its full segment changed with its options (SACK blocks) */
     TR_EP_LAST_FULL = 1u << 21,    /* its latest new data filled a full segment */
     TR_EP_TSVAL_KNOWN = 1u << 22,  /* tsval_last is valid */
+    TR_EP_STALE_LAST = 1u << 23,   /* its latest data segment re-sent data the capture had seen
+                                      acknowledged: it acted on ACKs it had not processed (or had
+                                      not received), at least stale_lag_us after the capture saw
+                                      them */
 };
 
 struct tr_ep {
@@ -168,6 +172,7 @@ struct tr_ep {
     uint32_t tsval_last;      /* the highest TSval it sent (TR_EP_TSVAL_KNOWN) */
     uint32_t unseen_ack;      /* peer's ACK beyond this endpoint's SND.MAX (pending) */
     uint32_t unseen_from;     /* this endpoint's SND.MAX when that ACK was seen */
+    uint32_t stale_lag_us;    /* see TR_EP_STALE_LAST */
     uint64_t unseen_frame;
     int64_t unseen_ts;
     uint64_t rst_frame;       /* frame of its valid RST */

@@ -169,6 +169,7 @@ void tr__timer_on_send(struct tr_x *x, uint32_t old_max)
         S->timer_on = 1;
     }
     S->last_tx_ts = x->s->ts_ns;
+    S->flags &= ~(uint32_t)TR_EP_STALE_LAST;
 }
 
 /* The peer acknowledged new data of D (x->snd sent the ACK): §5.2 / §5.3. */
@@ -360,6 +361,24 @@ static bool tr__timer_expired(const struct tr_x *x)
     return S->timer_on && x->s->ts_ns - S->timer_start >= rto - tr__tol(x->o, rto);
 }
 
+/* The sender's previous data segment re-sent data the capture had seen
+ * acknowledged, so it was acting on an older view of the peer's ACKs than
+ * the capture's (ACKs it had not yet processed, Linux's socket backlog under
+ * load, or had not received); this re-send goes on from there, upward, no
+ * later after it than that view was shown to lag. The capture's SND.UNA is
+ * then not known to be the sender's: this segment was its head only if it
+ * caught up on those ACKs in between, and a re-send of data beyond its head
+ * is loss recovery (RFC 8985 §6.2, RFC 6675), not its timer (RFC 6298
+ * §5.4 re-sends the earliest unacknowledged segment). Found as a false
+ * rto.too-early on a benchmark capture of Linux: a burst of re-sends of
+ * acknowledged data ran on into the capture's SND.UNA 4 us later. */
+static bool tr__stale_run(const struct tr_x *x)
+{
+    const struct tr_ep *S = x->snd;
+    return tr_ep_has(S, TR_EP_STALE_LAST) && tr_seq_ge(x->s->seq, S->last_rtx_end) &&
+           x->s->ts_ns - S->last_rtx_ts <= (int64_t)S->stale_lag_us * 1000;
+}
+
 static enum tr_rtx tr__kind(struct tr_x *x)
 {
     const struct tr_ep *S = x->snd, *R = x->rcv;
@@ -370,13 +389,15 @@ static enum tr_rtx tr__kind(struct tr_x *x)
         return TR_RTX_SPURIOUS;
     if (tr__is_syn_answer(x))
         return TR_RTX_SYN_ANSWER;
+    bool stale = tr__stale_run(x);
     /* The head again after a timeout with no ACK since, or once the timer
      * could have expired in recovery: a timeout, judged as one. */
-    if (head && ((S->recovery == TR_REC_RTO && S->ntimeouts) || (S->recovery && tr__timer_expired(x))))
+    if (head && !stale &&
+        ((S->recovery == TR_REC_RTO && S->ntimeouts) || (S->recovery && tr__timer_expired(x))))
         return TR_RTX_RTO;
     /* After a timeout the sender re-sends the rest of the flight as ACKs
      * come back (go-back-N; Linux's loss state): not new timeouts. */
-    if (S->recovery == TR_REC_RTO && tr_seq_lt(x->s->seq, S->recovery_point) && !head)
+    if (S->recovery == TR_REC_RTO && tr_seq_lt(x->s->seq, S->recovery_point) && (!head || stale))
         return TR_RTX_RTO_RECOVERY;
     /* RFC 5681 §3.2 and RFC 6675 §5: loss recovery answers duplicate ACKs
      * and SACK information at once. The head re-sent only after the timer
@@ -388,7 +409,7 @@ static enum tr_rtx tr__kind(struct tr_x *x)
         int64_t seen = tr__max64(dup ? R->dupack_ts : 0, tr_ep_has(S, TR_EP_SACK_HIGH) ? S->sack_ts : 0);
         if (rack)
             seen = tr__max64(seen, rack_seen);
-        if (head && tr__timer_expired(x) &&
+        if (head && !stale && tr__timer_expired(x) &&
             x->s->ts_ns - seen > S->tcb.rtt.srtt_ns + tr__tol(x->o, S->tcb.rtt.rto_ns))
             return TR_RTX_RTO;
         return dup ? TR_RTX_FAST : TR_RTX_SACK_RECOVERY;
@@ -401,6 +422,8 @@ static enum tr_rtx tr__kind(struct tr_x *x)
     if (S->recovery == TR_REC_RTO && tr_seq_lt(x->s->seq, S->recovery_point))
         return TR_RTX_RTO_RECOVERY;
     if (S->recovery == TR_REC_FAST && tr_seq_lt(x->s->seq, S->recovery_point))
+        return TR_RTX_SACK_RECOVERY;
+    if (stale)
         return TR_RTX_SACK_RECOVERY;
     if (tr__is_tlp(x))
         return TR_RTX_TLP;
@@ -556,6 +579,24 @@ static bool tr__near(const struct tr_conn *c, unsigned ep)
     return c->side_known && 4 * c->side_rtt[ep] < c->side_rtt[!ep];
 }
 
+/* After a re-send of data the capture saw acknowledged: how far the
+ * sender's view of the ACKs was behind, at least. The peer's latest segment
+ * acknowledged it too, and was captured no earlier than the first that did:
+ * the time since it is a lower bound. */
+static void tr__note_stale(struct tr_x *x, enum tr_rtx k)
+{
+    struct tr_ep *S = x->snd;
+    const struct tr_ep *R = x->rcv;
+    S->flags &= ~(uint32_t)TR_EP_STALE_LAST;
+    if (k != TR_RTX_SPURIOUS || !tr_seq_ge(R->last_ack, x->s->seq + x->seqlen))
+        return;
+    int64_t lag = (x->s->ts_ns - R->last_ts) / 1000;
+    if (lag <= 0)
+        return;
+    S->stale_lag_us = lag > UINT32_MAX ? UINT32_MAX : (uint32_t)lag;
+    S->flags |= TR_EP_STALE_LAST;
+}
+
 enum tr_rtx tr__resend(struct tr_x *x)
 {
     struct tr_ep *S = x->snd;
@@ -573,6 +614,7 @@ enum tr_rtx tr__resend(struct tr_x *x)
         S->stall = 0;
     }
     tr__stall_resolved(x);
+    tr__note_stale(x, k);
     S->st.rtx[k]++;
     switch (k) {
     case TR_RTX_RTO:

@@ -122,10 +122,10 @@ static void tr__count_retx(struct tr_x *x)
     uint32_t end = x->s->seq + x->seqlen;
     if (!x->snd->st.retx_segs || tr_seq_gt(end, x->snd->resent_high))
         x->snd->resent_high = end;
-    x->snd->last_rtx_end = end;
     x->snd->st.retx_segs++;
     x->snd->st.retx_bytes += x->s->len;
-    x->ws |= tr__rtx_ws[tr__resend(x)];
+    x->ws |= tr__rtx_ws[tr__resend(x)]; /* it reads the previous re-send's end */
+    x->snd->last_rtx_end = end;
 }
 
 /* The sender's IPv4 identifications have been running in sequence: two steps

@@ -965,6 +965,64 @@ static void test_rfc_profile_judges_a_rack_resend_as_a_timeout(void **state)
     tr_obs_free(o);
 }
 
+/* A sender whose view of the ACKs lags the capture's. The client is near
+ * the capture point (SYN-ACK to ACK 0.1 ms, SYN to SYN-ACK 10 ms): what the
+ * capture saw arrive, it received. It sends 1001..1501 in five segments;
+ * the server acknowledges 1101, 1201, 1301 at 1.0004-1.0006; the client
+ * re-sends 1001..1301 (acknowledged: it had not processed those ACKs, as
+ * Linux under load leaves them in the socket's backlog) at 1.0007-1.00072,
+ * then 1301, the capture's SND.UNA, at `last`. Found on a benchmark capture
+ * of Linux (seed 5813, frame 25122, and seed 9341 twice): such a burst ran
+ * on into the capture's SND.UNA 4 us after its last re-send of acknowledged
+ * data, judged a timeout 104 us after the timer restarted. */
+static struct tr_obs *tt_stale_run(double last)
+{
+    struct tr_obs *o = tt_obs("linux");
+    struct tr_seg syn = tt_seg(1, 0, C2S, TR_SYN, 1000, 0, 0, 64240);
+    tt_syn_opts(&syn, 1460, 7, 1, 0);
+    struct tr_seg sa = tt_seg(2, 0.010, S2C, TR_SYN | A, 5000, 1001, 0, 65160);
+    tt_syn_opts(&sa, 1460, 7, 1, 0);
+    tt_feed(o, syn);
+    tt_feed(o, sa);
+    tt_feed(o, tt_seg(3, 0.0101, C2S, A, 1001, 5001, 0, 502));
+    for (uint32_t k = 0; k < 5; k++)
+        tt_feed(o, tt_seg(4 + k, 1.0 + k * 0.00005, C2S, PA, 1001 + 100 * k, 5001, 100, 502));
+    for (uint32_t k = 0; k < 3; k++)
+        tt_feed(o, tt_seg(9 + k, 1.0004 + k * 0.0001, S2C, A, 5001, 1101 + 100 * k, 0, 509));
+    for (uint32_t k = 0; k < 3; k++)
+        tt_feed(o, tt_seg(12 + k, 1.0007 + k * 0.00001, C2S, PA, 1001 + 100 * k, 5001, 100, 502));
+    tt_feed(o, tt_seg(15, last, C2S, PA, 1301, 5001, 100, 502));
+    tr_obs_finish(o);
+    return o;
+}
+
+/* Right after (10 us): loss recovery going on from the sender's older
+ * SND.UNA, not its timer. */
+static void test_resend_running_on_from_acknowledged_data_is_not_a_timeout(void **state)
+{
+    (void)state;
+    struct tr_obs *o = tt_stale_run(1.00073);
+    const struct tr_conn *c = tr_obs_conn(o, 0);
+    assert_int_equal(c->ep[0].st.rtx[TR_RTX_SPURIOUS], 3);
+    assert_int_equal(c->ep[0].st.rtx[TR_RTX_SACK_RECOVERY], 1);
+    assert_int_equal(c->ep[0].st.rtx[TR_RTX_RTO], 0);
+    assert_int_equal(tt_count(o, TR_RULE_RTO_TIMEOUT), 0);
+    assert_int_equal(tt_serious(o), 0);
+    tr_obs_free(o);
+}
+
+/* 50 ms later, far beyond the 110 us by which the sender was shown to lag
+ * (its re-send at 1.00072 against the ACK captured at 1.0006): the timer,
+ * 50 ms after the ACK restarted it, too early. */
+static void test_resend_long_after_acknowledged_data_is_judged_as_a_timeout(void **state)
+{
+    (void)state;
+    struct tr_obs *o = tt_stale_run(1.05);
+    assert_int_equal(tr_obs_conn(o, 0)->ep[0].st.rtx[TR_RTX_RTO], 1);
+    assert_int_equal(tt_frame(o, TR_RULE_RTO_TOO_EARLY), 15);
+    tr_obs_free(o);
+}
+
 /* Pure ACKs of a sender that numbers its packets in sequence: one numbered
  * below an ACK captured before it was sent before that one. Its lower ACK
  * is the capture's reordering (capture.reordered, by IP ID), not an ACK
@@ -1155,6 +1213,8 @@ int main(void)
         cmocka_unit_test(test_rack_resend_from_merged_ring_entries),
         cmocka_unit_test(test_rack_resend_from_merged_entries_after_data_above_was_resent),
         cmocka_unit_test(test_rfc_profile_judges_a_rack_resend_as_a_timeout),
+        cmocka_unit_test(test_resend_running_on_from_acknowledged_data_is_not_a_timeout),
+        cmocka_unit_test(test_resend_long_after_acknowledged_data_is_judged_as_a_timeout),
         cmocka_unit_test(test_lower_ip_id_shows_an_old_ack_captured_late),
         cmocka_unit_test(test_ack_just_below_the_first_id_is_no_step_back),
         cmocka_unit_test(test_fin_captured_after_a_later_ack_fills_the_hole),
