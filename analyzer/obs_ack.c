@@ -431,6 +431,12 @@ static void tr__statement_ack(struct tr_x *x)
      * order outweighs it (some stacks repeat or skip identifications). */
     if (!(s->flags & TR_ACK) || x->stale || x->ooo || tr__ts_earlier(x) || (!x->seqlen && tr__id_earlier(x)))
         return;
+    /* A re-send carrying an ACK below its sender's highest repeats an
+     * older segment whole: a SYN-ACK sent again after the connection moved
+     * on (the answer to a re-sent SYN, late) states the handshake's ACK and
+     * its unscaled window (RFC 7323 §2.2), not a shrink. */
+    if (x->retx && tr_ep_has(S, TR_EP_ACK_SEEN) && tr_seq_lt(s->ack, S->highest_ack))
+        return;
     if (!tr_ep_has(S, TR_EP_ACK_SEEN) || tr_seq_gt(s->ack, S->highest_ack))
         S->highest_ack = s->ack;
     if (tr_seq_gt(s->ack, S->tcb.rcv_nxt) || !tr_ep_has(S, TR_EP_ACK_SEEN))

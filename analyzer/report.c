@@ -29,6 +29,11 @@ const char *tr_vantage_name(const struct tr_conn *c)
     return "middle";
 }
 
+int64_t tr_hs_client_side(const struct tr_conn *c)
+{
+    return c->side_known ? c->side_rtt[0] : c->hs_ack_ts - c->ep[1].syn_ts;
+}
+
 const char *tr_role_name(const struct tr_conn *c, unsigned ep)
 {
     if (c->roles == TR_ROLES_KNOWN)

@@ -35,6 +35,11 @@ const char *tr_end_name(enum tr_end e);
 /* Where the capture was taken, from the handshake: "near-client",
  * "near-server", "middle", or "unknown". */
 const char *tr_vantage_name(const struct tr_conn *c);
+/* The handshake's client side: the latest SYN-ACK before the ACK that
+ * completed it, to that ACK, as the capture point's vantage took it; a
+ * SYN-ACK sent after that ACK (a late answer to a re-sent SYN) does not
+ * count. */
+int64_t tr_hs_client_side(const struct tr_conn *c);
 /* "client", "server" (roles known) or "A", "B". */
 const char *tr_role_name(const struct tr_conn *c, unsigned ep);
 /* "client-to-server", ... or NULL for TR_DIR_NONE. */

@@ -205,7 +205,7 @@ static json_t *tr__handshake(const struct tr_conn *c, int64_t t0)
     json_object_set_new(j, "rtt", ack ? tr__seconds(c->hs_ack_ts - cl->syn_ts) : json_null());
     json_object_set_new(j, "rtt_server_side",
                         syn && synack ? tr__seconds(sv->syn_answer_ts - cl->syn_ts) : json_null());
-    json_object_set_new(j, "rtt_client_side", ack ? tr__seconds(c->hs_ack_ts - sv->syn_ts) : json_null());
+    json_object_set_new(j, "rtt_client_side", ack ? tr__seconds(tr_hs_client_side(c)) : json_null());
     json_object_set_new(j, "syn_retransmissions", json_integer((json_int_t)(cl->st.syn ? cl->st.syn - 1 : 0)));
     json_object_set_new(j, "synack_retransmissions", json_integer((json_int_t)(sv->st.syn ? sv->st.syn - 1 : 0)));
     json_object_set_new(j, "simultaneous_open", json_boolean((c->flags & TR_CONN_SIMOPEN) != 0));
@@ -593,7 +593,7 @@ static char *tr__jw_handshake(char *w, const struct tr_conn *c, int64_t t0)
     TR_JW(w, "},\"rtt\":");
     w = tr__jw_secs_or_null(w, ack, c->hs_ack_ts - cl->syn_ts);
     TR_JW(w, ",\"rtt_client_side\":");
-    w = tr__jw_secs_or_null(w, ack, c->hs_ack_ts - sv->syn_ts);
+    w = tr__jw_secs_or_null(w, ack, tr_hs_client_side(c));
     TR_JW(w, ",\"rtt_server_side\":");
     w = tr__jw_secs_or_null(w, syn && synack, sv->syn_answer_ts - cl->syn_ts);
     TR_JW(w, ",\"simultaneous_open\":");

@@ -125,7 +125,7 @@ static void tr__handshake(FILE *out, const struct tr_conn *c)
         char r[32], s1[32], s2[32];
         tr__ms(r, sizeof r, c->hs_ack_ts - cl->syn_ts);
         tr__ms(s1, sizeof s1, sv->syn_answer_ts - cl->syn_ts);
-        tr__ms(s2, sizeof s2, c->hs_ack_ts - sv->syn_ts);
+        tr__ms(s2, sizeof s2, tr_hs_client_side(c));
         fprintf(out, "; RTT %s (server side %s, client side %s)", r, s1, s2);
     }
     fputc('\n', out);

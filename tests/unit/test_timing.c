@@ -9,6 +9,7 @@
 
 #include "../support/tt.h"
 #include "analyzer/format.h"
+#include "analyzer/report.h"
 
 #define C2S TT_C2S
 #define S2C TT_S2C
@@ -396,6 +397,27 @@ static void test_right_edge_moving_left_is_a_shrunk_window(void **state)
     tt_feed(o, tt_seg(4, 1.0, C2S, A, 1001, 5001, 0, 50)); /* 50 << 7: 6400 bytes less */
     assert_int_equal(tt_frame(o, TR_RULE_WIN_SHRUNK), 4);
     assert_int_equal(tt_finding(o, TR_RULE_WIN_SHRUNK)->arg[2], (502 - 50) * 128);
+    tr_obs_free(o);
+}
+
+/* The server's SYN-ACK sent again after the connection moved on (Linux's
+ * late answer to a re-sent SYN; seed 5813, frame 233324 of a benchmark
+ * capture): the handshake's ACK and its unscaled window (RFC 7323 §2.2),
+ * 1001 + 65160, left of the 1101 + 600 x 128 the server had advertised. An
+ * old statement repeated, not a shrink; and the handshake's client side
+ * stays SYN-ACK (10 ms) to ACK (20 ms), not that late SYN-ACK to the ACK. */
+static void test_syn_ack_sent_again_late_is_no_shrink(void **state)
+{
+    (void)state;
+    struct tr_obs *o = tt_hs("linux", 0, 0);
+    tt_feed(o, tt_seg(4, 0.021, C2S, PA, 1001, 5001, 100, 502));
+    tt_feed(o, tt_seg(5, 0.0211, S2C, A, 5001, 1101, 0, 600));
+    tt_feed(o, tt_seg(6, 0.0212, S2C, TR_SYN | A, 5000, 1001, 0, 65160));
+    const struct tr_conn *c = tt_c(o);
+    assert_int_equal(c->ep[1].st.retx_segs, 1);
+    assert_int_equal(tt_count(o, TR_RULE_WIN_SHRUNK), 0);
+    assert_int_equal(tt_count(o, TR_RULE_ACK_BACKWARDS), 0);
+    assert_int_equal(tr_hs_client_side(c), 10000000);
     tr_obs_free(o);
 }
 
@@ -1215,6 +1237,7 @@ int main(void)
         cmocka_unit_test(test_rfc_profile_judges_a_rack_resend_as_a_timeout),
         cmocka_unit_test(test_resend_running_on_from_acknowledged_data_is_not_a_timeout),
         cmocka_unit_test(test_resend_long_after_acknowledged_data_is_judged_as_a_timeout),
+        cmocka_unit_test(test_syn_ack_sent_again_late_is_no_shrink),
         cmocka_unit_test(test_lower_ip_id_shows_an_old_ack_captured_late),
         cmocka_unit_test(test_ack_just_below_the_first_id_is_no_step_back),
         cmocka_unit_test(test_fin_captured_after_a_later_ack_fills_the_hole),
