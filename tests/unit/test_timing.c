@@ -158,6 +158,38 @@ static void test_linear_syn_retries_fail_the_rfc_profile(void **state)
     tr_obs_free(o);
 }
 
+/* Three SYNs 1 s apart (the server's SYN-ACK to the second lost before the
+ * capture), then two SYN-ACKs `gap` apart just after the third: the
+ * server's timer and its answer to that SYN, crossing (seed 3690
+ * flow-heavy, frame 2498845: 23 us apart). With a single SYN the same pair
+ * is a SYN-ACK and a re-send `gap` after it, too early. */
+static struct tr_obs *tt_synacks_after(int syns, double gap)
+{
+    struct tr_obs *o = tt_obs("linux");
+    uint64_t f = 1;
+    for (int k = 0; k < syns; k++, f++)
+        tt_feed(o, tt_seg(f, k * 1.0, C2S, TR_SYN, 1000, 0, 0, 64240));
+    double t = (syns - 1) * 1.0 + 0.00003;
+    tt_feed(o, tt_seg(f++, t, S2C, TR_SYN | A, 5000, 1001, 0, 65160));
+    tt_feed(o, tt_seg(f++, t + gap, S2C, TR_SYN | A, 5000, 1001, 0, 65160));
+    tt_feed(o, tt_seg(f, t + gap + 0.00002, C2S, A, 1001, 5001, 0, 502));
+    tr_obs_finish(o);
+    return o;
+}
+
+static void test_synack_timer_crossing_a_resent_syn_is_no_early_timeout(void **state)
+{
+    (void)state;
+    struct tr_obs *o = tt_synacks_after(3, 0.000023);
+    assert_int_equal(tr_obs_conn(o, 0)->ep[1].st.rtx[TR_RTX_SYN_ANSWER], 1);
+    assert_int_equal(tt_count(o, TR_RULE_RTO_SYN_TOO_EARLY), 0);
+    assert_int_equal(tt_serious(o), 0);
+    tr_obs_free(o);
+    o = tt_synacks_after(1, 0.000023);
+    assert_int_equal(tt_frame(o, TR_RULE_RTO_SYN_TOO_EARLY), 3);
+    tr_obs_free(o);
+}
+
 static void test_first_data_timeout_after_a_syn_timeout_is_three_seconds(void **state)
 {
     (void)state;
@@ -1238,6 +1270,7 @@ int main(void)
         cmocka_unit_test(test_resend_running_on_from_acknowledged_data_is_not_a_timeout),
         cmocka_unit_test(test_resend_long_after_acknowledged_data_is_judged_as_a_timeout),
         cmocka_unit_test(test_syn_ack_sent_again_late_is_no_shrink),
+        cmocka_unit_test(test_synack_timer_crossing_a_resent_syn_is_no_early_timeout),
         cmocka_unit_test(test_lower_ip_id_shows_an_old_ack_captured_late),
         cmocka_unit_test(test_ack_just_below_the_first_id_is_no_step_back),
         cmocka_unit_test(test_fin_captured_after_a_later_ack_fills_the_hole),
