@@ -16,7 +16,9 @@
 #define A TR_ACK
 #define PA (TR_ACK | TR_PSH)
 
-static struct tr_obs *tt_hs(const char *profile, int sack, int ts)
+/* The same with the client's ACK at `ack_t` (the client side of the
+ * capture point: ack_t - 10 ms). */
+static struct tr_obs *tt_hs_ack_at(const char *profile, int sack, int ts, double ack_t)
 {
     struct tr_obs *o = tt_obs(profile);
     struct tr_seg syn = tt_seg(1, 0, C2S, TR_SYN, 1000, 0, 0, 64240);
@@ -25,8 +27,13 @@ static struct tr_obs *tt_hs(const char *profile, int sack, int ts)
     tt_syn_opts(&sa, 1460, 7, sack, ts);
     tt_feed(o, syn);
     tt_feed(o, sa);
-    tt_feed(o, tt_seg(3, 0.020, C2S, A, 1001, 5001, 0, 502));
+    tt_feed(o, tt_seg(3, ack_t, C2S, A, 1001, 5001, 0, 502));
     return o;
+}
+
+static struct tr_obs *tt_hs(const char *profile, int sack, int ts)
+{
+    return tt_hs_ack_at(profile, sack, ts, 0.020);
 }
 
 static const struct tr_conn *tt_c(struct tr_obs *o)
@@ -1031,14 +1038,7 @@ static void test_rfc_profile_judges_a_rack_resend_as_a_timeout(void **state)
  * data, judged a timeout 104 us after the timer restarted. */
 static struct tr_obs *tt_stale_run(double last)
 {
-    struct tr_obs *o = tt_obs("linux");
-    struct tr_seg syn = tt_seg(1, 0, C2S, TR_SYN, 1000, 0, 0, 64240);
-    tt_syn_opts(&syn, 1460, 7, 1, 0);
-    struct tr_seg sa = tt_seg(2, 0.010, S2C, TR_SYN | A, 5000, 1001, 0, 65160);
-    tt_syn_opts(&sa, 1460, 7, 1, 0);
-    tt_feed(o, syn);
-    tt_feed(o, sa);
-    tt_feed(o, tt_seg(3, 0.0101, C2S, A, 1001, 5001, 0, 502));
+    struct tr_obs *o = tt_hs_ack_at("linux", 1, 0, 0.0101);
     for (uint32_t k = 0; k < 5; k++)
         tt_feed(o, tt_seg(4 + k, 1.0 + k * 0.00005, C2S, PA, 1001 + 100 * k, 5001, 100, 502));
     for (uint32_t k = 0; k < 3; k++)
@@ -1065,7 +1065,7 @@ static void test_resend_running_on_from_acknowledged_data_is_not_a_timeout(void 
     tr_obs_free(o);
 }
 
-/* 50 ms later, far beyond the 110 us by which the sender was shown to lag
+/* 50 ms later, far beyond the 120 us by which the sender was shown to lag
  * (its re-send at 1.00072 against the ACK captured at 1.0006): the timer,
  * 50 ms after the ACK restarted it, too early. */
 static void test_resend_long_after_acknowledged_data_is_judged_as_a_timeout(void **state)
