@@ -156,6 +156,7 @@ enum {
                                       acknowledged: it acted on ACKs it had not processed (or had
                                       not received), at least stale_lag_us after the capture saw
                                       them */
+    TR_EP_DATA_RTT = 1u << 24,     /* it has an RTT sample from data, not only the handshake's */
 };
 
 struct tr_ep {

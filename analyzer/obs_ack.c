@@ -196,8 +196,10 @@ static void tr__ack_new(struct tr_x *x)
         tr__ring_ack(r, x->s->ack);
     }
     R->tcb.snd_una = x->s->ack;
-    if (sample)
+    if (sample) {
         tr__rtt_sample(x->o, x->c, (unsigned)!x->dir, rtt);
+        R->flags |= TR_EP_DATA_RTT;
+    }
     tr__timer_on_ack(x, R);
     x->snd->dupack_run = 0;
     if (tr_seq_ge(x->s->ack, x->snd->hole_until))

@@ -573,6 +573,24 @@ static void tr__timeout(struct tr_x *x)
     S->timer_on = 1;
 }
 
+/* Linux seeds a connection's first RTO from the destination's cached RTT
+ * (tcp_init_metrics(): "Use the per-dst cached values to seed the RTO"),
+ * kept until the first RTT sample from data: the capture sees the
+ * handshake's sample, not the cache. Only ever later than the estimator's
+ * RTO (the cache is used when it holds more), so "too early" stays sound;
+ * for a stall, the sender's RTO is taken as at least RFC 6298 §2.1's
+ * initial 1 s until then. Found on a benchmark capture of Linux (seed 9753
+ * flow-heavy, frame 614950): a request lost, its tail loss probe lost, the
+ * timeout 1.064 s after the probe, its own TSvals agreeing, where the
+ * handshake's 15 us gave 200 ms. */
+static int64_t tr__stall_rto(const struct tr_obs *o, const struct tr_ep *e)
+{
+    int64_t rto = e->tcb.rtt.rto_ns;
+    if (o->prof.rto_seed_cached && !tr_ep_has(e, TR_EP_DATA_RTT) && rto < o->prof.rto.initial_ns)
+        rto = o->prof.rto.initial_ns;
+    return rto;
+}
+
 /* A late retransmission after a suspected stall. */
 static void tr__stall_resolved(struct tr_x *x)
 {
@@ -580,7 +598,7 @@ static void tr__stall_resolved(struct tr_x *x)
     if (!S->stall)
         return;
     S->stall = 0;
-    tr__find(x, TR_RULE_RTO_STALL, x->s->ts_ns - S->timer_start, S->tcb.rtt.rto_ns, 0, 0);
+    tr__find(x, TR_RULE_RTO_STALL, x->s->ts_ns - S->timer_start, tr__stall_rto(x->o, S), 0, 0);
 }
 
 /* The sender is near the capture point: what the capture saw arrive, it
@@ -658,7 +676,7 @@ enum tr_rtx tr__resend(struct tr_x *x)
 
 static int64_t tr__stall_after(const struct tr_obs *o, const struct tr_conn *c, unsigned ep)
 {
-    int64_t rto = c->ep[ep].tcb.rtt.rto_ns;
+    int64_t rto = tr__stall_rto(o, &c->ep[ep]);
     return tr__max64(4 * rto, o->prof.stall_ns) + tr__side(c, ep);
 }
 
@@ -700,7 +718,7 @@ void tr__stall_finish(struct tr_obs *o, struct tr_conn *c, int64_t capture_end)
         if (!e->stall)
             continue;
         e->stall = 0;
-        const int64_t a[TR_FINDING_ARGS] = {capture_end - e->timer_start, e->tcb.rtt.rto_ns};
+        const int64_t a[TR_FINDING_ARGS] = {capture_end - e->timer_start, tr__stall_rto(o, e)};
         tr__find_at(o, c, TR_RULE_RTO_STALL, (uint8_t)ep, c->last_frame, capture_end, a);
     }
 }

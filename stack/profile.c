@@ -28,6 +28,7 @@ static const struct tr_profile tr__rfc = {
     .ack_every_second = true,
     .shrink_to_zero_ok = false,
     .syn_ts_sample = false, /* §5.7 re-initializes the RTO to 3 s after a SYN timeout anyway */
+    .rto_seed_cached = false,
 };
 
 /* Linux (net/ipv4/tcp_timer.c, tcp_input.c, include/net/tcp.h): TCP_RTO_MIN
@@ -58,6 +59,7 @@ static const struct tr_profile tr__linux = {
     .ack_every_second = false,
     .shrink_to_zero_ok = true,
     .syn_ts_sample = true,
+    .rto_seed_cached = true,
 };
 
 static const struct tr_profile *const tr__builtin[] = {&tr__rfc, &tr__linux};

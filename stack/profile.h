@@ -34,6 +34,12 @@ struct tr_profile {
     bool syn_ts_sample;       /* an RTT sample from the TSecr that answers a retransmitted SYN
                                  or SYN-ACK (RFC 6298 §3, RFC 7323 §4.1; Linux
                                  tcp_ack_update_rtt); without it, Karn: no sample */
+    bool rto_seed_cached;     /* a connection's first RTO may come from the destination's cached
+                                 RTT, which the capture cannot see (Linux tcp_init_metrics():
+                                 crtt + max(2 x crtt, rto_min) when the cache holds more than the
+                                 handshake measured): until the sender's first RTT sample from
+                                 data, the stall threshold takes at least the initial RTO (§2.1)
+                                 as its RTO */
 };
 
 /* The built-in profile of that name ("rfc", "linux"), or NULL. */

@@ -211,26 +211,68 @@ static void test_first_data_timeout_after_a_syn_timeout_is_three_seconds(void **
     tr_obs_free(o);
 }
 
+/* A first request acknowledged after 20 ms (an RTT sample from data: an RTO
+ * of 221.25 ms, below; a stall after 4 x RTO + 10 ms), then 100
+ * bytes at 1.0 never acknowledged; the server talks at 3.0 without an ACK.
+ * Returns the observer, frame 8 next. */
+static struct tr_obs *tt_sampled_then_unacked(void)
+{
+    struct tr_obs *o = tt_hs("linux", 0, 0);
+    tt_feed(o, tt_seg(4, 0.5, C2S, PA, 1001, 5001, 100, 502));
+    tt_feed(o, tt_seg(5, 0.52, S2C, A, 5001, 1101, 0, 509));
+    tt_feed(o, tt_seg(6, 1.0, C2S, PA, 1101, 5001, 100, 502));
+    tt_feed(o, tt_seg(7, 3.0, S2C, PA, 5001, 1101, 10, 509)); /* the server talks, no ACK */
+    return o;
+}
+
 static void test_late_retransmission_after_a_stall_is_reported(void **state)
 {
     (void)state;
-    struct tr_obs *o = tt_hs("linux", 0, 0);
-    tt_feed(o, tt_seg(4, 1.0, C2S, PA, 1001, 5001, 100, 502));
-    tt_feed(o, tt_seg(5, 3.0, S2C, PA, 5001, 1001, 10, 509)); /* the server talks, no ACK */
-    tt_feed(o, tt_seg(6, 4.0, C2S, PA, 1001, 5011, 100, 502)); /* 3 s later */
-    assert_int_equal(tt_frame(o, TR_RULE_RTO_STALL), 6);
+    struct tr_obs *o = tt_sampled_then_unacked();
+    tt_feed(o, tt_seg(8, 4.0, C2S, PA, 1101, 5011, 100, 502)); /* 3 s later */
+    assert_int_equal(tt_frame(o, TR_RULE_RTO_STALL), 8);
+    /* the estimator's RTO, not the 1 s floor of a sender without a sample
+     * from data (test_first_rto_may_come_from_the_destination_cache): the
+     * handshake's 20 ms, then 20 + 10 ms (the capture's round trip to the
+     * client): SRTT 7/8 x 20 + 1/8 x 30 = 21.25, RTTVAR 3/4 x 10 + 1/4 x 10
+     * = 10, RTO 21.25 + max(40, 200) ms */
+    assert_int_equal(tt_finding(o, TR_RULE_RTO_STALL)->arg[1], 221250000);
     tr_obs_free(o);
 }
 
 static void test_ack_after_a_stall_without_retransmission_is_a_capture_gap(void **state)
 {
     (void)state;
-    struct tr_obs *o = tt_hs("linux", 0, 0);
-    tt_feed(o, tt_seg(4, 1.0, C2S, PA, 1001, 5001, 100, 502));
-    tt_feed(o, tt_seg(5, 3.0, S2C, PA, 5001, 1001, 10, 509));
-    tt_feed(o, tt_seg(6, 3.5, S2C, A, 5011, 1101, 0, 509)); /* acked: the retransmission was missed */
-    assert_int_equal(tt_frame(o, TR_RULE_CAP_RTX_NOT_CAPTURED), 6);
+    struct tr_obs *o = tt_sampled_then_unacked();
+    tt_feed(o, tt_seg(8, 3.5, S2C, A, 5011, 1201, 0, 509)); /* acked: the retransmission was missed */
+    assert_int_equal(tt_frame(o, TR_RULE_CAP_RTX_NOT_CAPTURED), 8);
     assert_int_equal(tt_count(o, TR_RULE_RTO_STALL), 0);
+    tr_obs_free(o);
+}
+
+/* Before any RTT sample from data, Linux's first RTO may come from the
+ * destination's cached RTT (tcp_init_metrics()), which the capture cannot
+ * see: the stall threshold takes RFC 6298 §2.1's initial 1 s as the RTO,
+ * 4 x 1 s + 10 ms. A request at 1.0, never acknowledged, re-sent `at`
+ * (seed 9753 flow-heavy, frame 614950: 1.064 s after a probe). */
+static void test_first_rto_may_come_from_the_destination_cache(void **state)
+{
+    (void)state;
+    for (int late = 0; late < 2; late++) {
+        struct tr_obs *o = tt_hs("linux", 0, 0);
+        tt_feed(o, tt_seg(4, 1.0, C2S, PA, 1001, 5001, 100, 502));
+        tt_feed(o, tt_seg(5, late ? 5.2 : 3.0, C2S, PA, 1001, 5001, 100, 502));
+        assert_int_equal(tt_count(o, TR_RULE_RTO_STALL), late ? 1 : 0);
+        if (late)
+            assert_int_equal(tt_finding(o, TR_RULE_RTO_STALL)->arg[1], 1000000000);
+        assert_int_equal(tt_count(o, TR_RULE_RTO_TOO_EARLY), 0);
+        tr_obs_free(o);
+    }
+    /* The rfc profile's minimum RTO is 1 s anyway: 3 s is a stall there. */
+    struct tr_obs *o = tt_hs("rfc", 0, 0);
+    tt_feed(o, tt_seg(4, 1.0, C2S, PA, 1001, 5001, 100, 502));
+    tt_feed(o, tt_seg(5, 5.2, C2S, PA, 1001, 5001, 100, 502));
+    assert_int_equal(tt_frame(o, TR_RULE_RTO_STALL), 5);
     tr_obs_free(o);
 }
 
@@ -1229,6 +1271,7 @@ int main(void)
         cmocka_unit_test(test_first_data_timeout_after_a_syn_timeout_is_three_seconds),
         cmocka_unit_test(test_late_retransmission_after_a_stall_is_reported),
         cmocka_unit_test(test_ack_after_a_stall_without_retransmission_is_a_capture_gap),
+        cmocka_unit_test(test_first_rto_may_come_from_the_destination_cache),
         cmocka_unit_test(test_fast_retransmit_follows_duplicate_acks),
         cmocka_unit_test(test_resend_long_after_duplicate_acks_is_a_timeout),
         cmocka_unit_test(test_ack_below_the_probe_does_not_end_the_probe_episode),
