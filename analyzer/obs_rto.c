@@ -394,21 +394,21 @@ static enum tr_rtx tr__kind(struct tr_x *x)
 {
     const struct tr_ep *S = x->snd, *R = x->rcv;
     uint32_t end = x->s->seq + x->seqlen;
-    bool head = x->s->seq == S->tcb.snd_una;
+    /* The segment at the sender's SND.UNA: the capture's, unless the
+     * sender's view of the ACKs lags it (tr__stale_run). */
+    bool stale = tr__stale_run(x), head = x->s->seq == S->tcb.snd_una && !stale;
     if (x->s->len && tr_ep_has(R, TR_EP_ACK_SEEN) && tr_seq_le(end, R->highest_ack) &&
         !(x->s->flags & TR_SYN))
         return TR_RTX_SPURIOUS;
     if (tr__is_syn_answer(x))
         return TR_RTX_SYN_ANSWER;
-    bool stale = tr__stale_run(x);
     /* The head again after a timeout with no ACK since, or once the timer
      * could have expired in recovery: a timeout, judged as one. */
-    if (head && !stale &&
-        ((S->recovery == TR_REC_RTO && S->ntimeouts) || (S->recovery && tr__timer_expired(x))))
+    if (head && ((S->recovery == TR_REC_RTO && S->ntimeouts) || (S->recovery && tr__timer_expired(x))))
         return TR_RTX_RTO;
     /* After a timeout the sender re-sends the rest of the flight as ACKs
      * come back (go-back-N; Linux's loss state): not new timeouts. */
-    if (S->recovery == TR_REC_RTO && tr_seq_lt(x->s->seq, S->recovery_point) && (!head || stale))
+    if (S->recovery == TR_REC_RTO && tr_seq_lt(x->s->seq, S->recovery_point) && !head)
         return TR_RTX_RTO_RECOVERY;
     /* RFC 5681 §3.2 and RFC 6675 §5: loss recovery answers duplicate ACKs
      * and SACK information at once. The head re-sent only after the timer
@@ -420,7 +420,7 @@ static enum tr_rtx tr__kind(struct tr_x *x)
         int64_t seen = tr__max64(dup ? R->dupack_ts : 0, tr_ep_has(S, TR_EP_SACK_HIGH) ? S->sack_ts : 0);
         if (rack)
             seen = tr__max64(seen, rack_seen);
-        if (head && !stale && tr__timer_expired(x) &&
+        if (head && tr__timer_expired(x) &&
             x->s->ts_ns - seen > S->tcb.rtt.srtt_ns + tr__tol(x->o, S->tcb.rtt.rto_ns))
             return TR_RTX_RTO;
         return dup ? TR_RTX_FAST : TR_RTX_SACK_RECOVERY;
